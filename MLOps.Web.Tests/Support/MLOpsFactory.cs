@@ -1,0 +1,96 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace MLOps.Web.Tests.Support;
+
+/// <summary>
+/// Hosts the real app in memory with its data directory on a fresh temp folder. Settings passed in
+/// override appsettings.json as environment variables would.
+/// </summary>
+public class MLOpsFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> _settings;
+
+    public MLOpsFactory(IDictionary<string, string?>? settings, string? dataDirectory = null)
+    {
+        DataDirectory = dataDirectory ?? TempDirectory.Create("mlops-app");
+        _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Storage:DataDirectory"] = DataDirectory,
+        };
+        foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
+        {
+            _settings[k] = v;
+        }
+    }
+
+    public string DataDirectory { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
+        // Settings read before the host is built (storage choices) come from the same values.
+        foreach (var (k, v) in _settings)
+        {
+            builder.UseSetting(k, v);
+        }
+    }
+}
+
+/// <summary>The app on its embedded defaults, as a class fixture.</summary>
+public sealed class DefaultAppFactory : MLOpsFactory
+{
+    public DefaultAppFactory()
+        : base(null)
+    {
+    }
+}
+
+/// <summary>Temp folders that tests create; removed when the process exits.</summary>
+public static class TempDirectory
+{
+    public static string Create(string prefix)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}
+
+/// <summary>What the test command provides: a real redis-server, the shared data folder.</summary>
+public static class TestEnvironment
+{
+    /// <summary>host:port of the redis-server the test command started, or null.</summary>
+    public static string? RedisServer => Environment.GetEnvironmentVariable("REDIS_TEST_SERVER");
+
+    /// <summary>Path of the redis-server binary, to start extra servers (restart tests).</summary>
+    public static string? RedisServerPath =>
+        Environment.GetEnvironmentVariable("REDIS_SERVER_PATH") is { Length: > 0 } p ? p
+        : File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : null;
+
+    /// <summary>../shared/data from the repository root, when this workplace has it.</summary>
+    public static string? SharedData
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "shared", "data");
+                if (Directory.Exists(candidate) && dir.GetFiles("*.slnx").Length == 0)
+                {
+                    return candidate;
+                }
+
+                var sibling = Path.Combine(dir.FullName, "..", "shared", "data");
+                if (dir.GetFiles("*.slnx").Length > 0)
+                {
+                    return Directory.Exists(sibling) ? Path.GetFullPath(sibling) : null;
+                }
+            }
+
+            return null;
+        }
+    }
+}

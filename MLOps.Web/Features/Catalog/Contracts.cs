@@ -1,0 +1,102 @@
+using System.Text.Json;
+
+namespace MLOps.Web.Features.Catalog;
+
+/// <summary>A catalog document (a movie). Unknown import fields are kept in <see cref="Extra"/>.</summary>
+public sealed class CatalogDocument
+{
+    public required string Id { get; init; }
+    public string Title { get; set; } = "";
+    public string? Overview { get; set; }
+    public string? Tagline { get; set; }
+    public IReadOnlyList<string> Genres { get; set; } = [];
+    public string? ReleaseDate { get; set; }
+
+    /// <summary><c>classification_&lt;tag&gt;</c> -> score in [0,1].</summary>
+    public Dictionary<string, float> Classifications { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Model version id that wrote the classification fields (<c>classification_model</c>).</summary>
+    public string? ClassificationModel { get; set; }
+
+    /// <summary>When the classification fields were written (<c>classified_at</c>).</summary>
+    public DateTimeOffset? ClassifiedAt { get; set; }
+
+    /// <summary>Fields from the import that the catalog does not interpret, kept as they are.</summary>
+    public Dictionary<string, JsonElement> Extra { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The text a classifier scores: title and overview (and tagline when present).</summary>
+    public string ClassificationText =>
+        string.Join(". ", new[] { Title, Tagline, Overview }.Where(s => !string.IsNullOrWhiteSpace(s)));
+}
+
+/// <summary>A bulk partial update of one document's classification fields.</summary>
+/// <param name="Id">Document id.</param>
+/// <param name="Scores">Field name (<c>classification_&lt;tag&gt;</c>) -> score to set.</param>
+/// <param name="ModelId">Model version that produced the scores.</param>
+/// <param name="ClassifiedAt">When.</param>
+/// <param name="RemoveFields">Classification fields to remove (tags that left the trending set).</param>
+public sealed record ClassificationUpdate(
+    string Id,
+    IReadOnlyDictionary<string, float> Scores,
+    string ModelId,
+    DateTimeOffset ClassifiedAt,
+    IReadOnlyList<string>? RemoveFields = null);
+
+/// <summary>How to order search hits.</summary>
+public enum SearchSortKind
+{
+    Relevance,
+    Field,
+    Trending,
+}
+
+/// <summary>A search against the catalog index. Field names are validated before they get here.</summary>
+public sealed record SearchQuery
+{
+    public string? Text { get; init; }
+    public string? Genre { get; init; }
+    public SearchSortKind Sort { get; init; } = SearchSortKind.Relevance;
+
+    /// <summary>For <see cref="SearchSortKind.Field"/>: a validated <c>classification_*</c> field, descending.</summary>
+    public string? SortField { get; init; }
+
+    /// <summary>For <see cref="SearchSortKind.Trending"/>: field -> weight of its classification score.</summary>
+    public IReadOnlyDictionary<string, float>? FieldWeights { get; init; }
+
+    /// <summary>For <see cref="SearchSortKind.Trending"/>: weight of the normalised text relevance.</summary>
+    public float TextWeight { get; init; } = 1f;
+
+    public int From { get; init; }
+    public int Size { get; init; } = 10;
+    public bool Explain { get; init; }
+}
+
+/// <summary>One hit.</summary>
+public sealed record SearchHit(CatalogDocument Document, float Score, string? Explanation);
+
+/// <summary>A page of hits and the total number of matches.</summary>
+public sealed record SearchResult(long Total, IReadOnlyList<SearchHit> Hits);
+
+/// <summary>The search index behind the catalog: Lucene.Net (embedded) or Elasticsearch (NEST).</summary>
+public interface ICatalogIndex
+{
+    /// <summary>Creates the index (mapping) when missing.</summary>
+    Task EnsureCreatedAsync(CancellationToken cancellationToken);
+
+    /// <summary>Upserts documents by id; classification fields already stored are kept.</summary>
+    Task IndexAsync(IReadOnlyList<CatalogDocument> documents, CancellationToken cancellationToken);
+
+    Task<CatalogDocument?> GetAsync(string id, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<CatalogDocument>> GetManyAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken);
+
+    /// <summary>One bulk partial update of classification fields; no per-document scripts.</summary>
+    Task UpdateClassificationsAsync(IReadOnlyList<ClassificationUpdate> updates, CancellationToken cancellationToken);
+
+    /// <summary>Every document id, in a stable order.</summary>
+    IAsyncEnumerable<string> ScanIdsAsync(CancellationToken cancellationToken);
+
+    Task<long> CountAsync(CancellationToken cancellationToken);
+
+    Task<SearchResult> SearchAsync(SearchQuery query, CancellationToken cancellationToken);
+}

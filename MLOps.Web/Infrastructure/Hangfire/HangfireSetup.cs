@@ -1,0 +1,156 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.InMemory;
+using Hangfire.Redis.StackExchange;
+using Microsoft.Extensions.Options;
+using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Infrastructure.Redis;
+using StackExchange.Redis;
+
+namespace MLOps.Web.Infrastructure.Hangfire;
+
+/// <summary>Hangfire server and dashboard settings.</summary>
+public sealed class HangfireOptions
+{
+    public const string SectionName = "Hangfire";
+
+    /// <summary>Worker threads of this replica's Hangfire server; 0 means the CPU count the process sees.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 256)]
+    public int WorkerCount { get; set; }
+
+    /// <summary>Queues this server takes jobs from, in priority order.</summary>
+    public string[] Queues { get; set; } = ["default", "reclassify", "evaluation"];
+
+    /// <summary>Dashboard user for remote access. Empty: the dashboard answers local requests only.</summary>
+    public string? DashboardUsername { get; set; }
+
+    /// <summary>Dashboard password; from env (<c>Hangfire__DashboardPassword</c>) or <see cref="DashboardPasswordFile"/>.</summary>
+    public string? DashboardPassword { get; set; }
+
+    public string? DashboardPasswordFile { get; set; }
+
+    /// <summary>Run a Hangfire server in this process (every replica does by default).</summary>
+    public bool ServerEnabled { get; set; } = true;
+}
+
+/// <summary>Hangfire: InMemory storage by default, Redis storage when <c>Redis:ConnectionString</c> is set.</summary>
+public static class HangfireSetup
+{
+    public static IHostApplicationBuilder AddHangfireInfrastructure(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<HangfireOptions>()
+            .BindConfiguration(HangfireOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrEmpty(o.DashboardUsername) || !string.IsNullOrEmpty(Secrets.Read(o.DashboardPassword, o.DashboardPasswordFile)),
+                "Hangfire:DashboardUsername is set but no Hangfire:DashboardPassword (or DashboardPasswordFile) is configured.")
+            .ValidateOnStart();
+
+        var redis = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
+        builder.Services.AddHangfire((sp, config) =>
+        {
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings();
+            if (redis.Enabled)
+            {
+                var prefix = sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix + "hangfire:";
+                config.UseRedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = prefix });
+            }
+            else
+            {
+                config.UseInMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromDays(7) });
+            }
+        });
+
+        var options = builder.Configuration.GetSection(HangfireOptions.SectionName).Get<HangfireOptions>() ?? new HangfireOptions();
+        if (options.ServerEnabled)
+        {
+            builder.Services.AddHangfireServer((sp, o) =>
+            {
+                var ho = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
+                o.WorkerCount = ho.WorkerCount > 0 ? ho.WorkerCount : Math.Max(2, Environment.ProcessorCount);
+                o.Queues = ho.Queues;
+                o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+            });
+        }
+
+        return builder;
+    }
+
+    public static WebApplication MapHangfireDashboard(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<HangfireOptions>>().Value;
+        app.UseHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            DashboardTitle = "MLOps.Web jobs",
+            AppPath = "/",
+            Authorization = [new LocalOrBasicAuthFilter(options)],
+            // Read-only for remote users would need per-user roles; credentials grant full access.
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// Local requests are allowed; remote ones only with HTTP Basic credentials when configured.
+    /// With no credentials configured, remote requests are refused: never open by default.
+    /// </summary>
+    internal sealed class LocalOrBasicAuthFilter(HangfireOptions options) : IDashboardAuthorizationFilter
+    {
+        private readonly string? _password = Secrets.Read(options.DashboardPassword, options.DashboardPasswordFile);
+
+        public bool Authorize(DashboardContext context)
+        {
+            var http = context.GetHttpContext();
+            if (IsLocal(http))
+            {
+                return true;
+            }
+
+            if (string.IsNullOrEmpty(options.DashboardUsername) || string.IsNullOrEmpty(_password))
+            {
+                return false;
+            }
+
+            string header = http.Request.Headers.Authorization.ToString();
+            if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+            {
+                try
+                {
+                    var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
+                    var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+                    if (colon > 0
+                        && FixedEquals(decoded[..colon], options.DashboardUsername)
+                        && FixedEquals(decoded[(colon + 1)..], _password))
+                    {
+                        return true;
+                    }
+                }
+                catch (FormatException)
+                {
+                    // fall through to the challenge
+                }
+            }
+
+            http.Response.Headers.WWWAuthenticate = "Basic realm=\"hangfire\"";
+            http.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return false;
+        }
+
+        private static bool FixedEquals(string a, string b) =>
+            CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
+
+        private static bool IsLocal(HttpContext http)
+        {
+            var remote = http.Connection.RemoteIpAddress;
+            if (remote is null)
+            {
+                return true; // in-process (TestServer) requests have no remote address
+            }
+
+            return IPAddress.IsLoopback(remote) || remote.Equals(http.Connection.LocalIpAddress);
+        }
+    }
+}

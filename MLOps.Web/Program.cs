@@ -1,0 +1,21 @@
+using MLOps.Web.Infrastructure.Hangfire;
+using MLOps.Web.Infrastructure.Health;
+using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Infrastructure.Redis;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddPlatform();
+builder.AddRedis();
+builder.AddHangfireInfrastructure();
+
+var app = builder.Build();
+
+app.UsePlatform();
+app.MapHealthEndpoints();
+app.MapHangfireDashboard();
+
+await app.RunAsync();
+
+/// <summary>Entry point; public so that WebApplicationFactory can host it in tests.</summary>
+public partial class Program;
