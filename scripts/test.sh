@@ -28,4 +28,21 @@ export REDIS_SERVER_PATH="$(command -v redis-server)"
 export CHROMIUM_PATH="$(command -v chromium || true)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-dotnet test MLOps.slnx -c Release --logger "console;verbosity=normal" "$@"
+results=$(mktemp -d)
+status=0
+dotnet test MLOps.slnx -c Release --logger "console;verbosity=normal" --logger "trx;LogFileName=results.trx" \
+  --results-directory "$results" "$@" || status=$?
+
+# One plain summary line ("N passed, N failed, N skipped") from the TRX counters.
+trx=$(find "$results" -name '*.trx' | head -n 1)
+if [ -n "$trx" ]; then
+  python3 - "$trx" <<'PY' || true
+import re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r'<Counters [^>]*>', t)
+if m:
+    c = dict(re.findall(r'(\w+)="(\d+)"', m.group(0)))
+    print(f"Tests: {c.get('passed', 0)} passed, {int(c.get('failed', 0)) + int(c.get('error', 0))} failed, {c.get('notExecuted', 0)} skipped")
+PY
+fi
+exit $status

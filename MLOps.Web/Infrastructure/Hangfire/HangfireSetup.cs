@@ -21,8 +21,14 @@ public sealed class HangfireOptions
     [System.ComponentModel.DataAnnotations.Range(0, 256)]
     public int WorkerCount { get; set; }
 
-    /// <summary>Queues this server takes jobs from, in priority order.</summary>
-    public string[] Queues { get; set; } = ["default", "reclassify", "evaluation"];
+    /// <summary>Queues this server takes jobs from, in priority order; empty means <see cref="DefaultQueues"/>.</summary>
+    public string[] Queues { get; set; } = [];
+
+    /// <summary>The queues every replica works on by default.</summary>
+    public static IReadOnlyList<string> DefaultQueues { get; } = ["default", "reclassify", "evaluation"];
+
+    /// <summary>Configured queues, or the defaults; configuration binding appends to arrays, so defaults live here.</summary>
+    public string[] EffectiveQueues => Queues.Length > 0 ? Queues.Distinct(StringComparer.Ordinal).ToArray() : [.. DefaultQueues];
 
     /// <summary>Dashboard user for remote access. Empty: the dashboard answers local requests only.</summary>
     public string? DashboardUsername { get; set; }
@@ -72,7 +78,7 @@ public static class HangfireSetup
             {
                 var ho = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
                 o.WorkerCount = ho.WorkerCount > 0 ? ho.WorkerCount : Math.Max(2, Environment.ProcessorCount);
-                o.Queues = ho.Queues;
+                o.Queues = ho.EffectiveQueues;
                 o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
             });
         }
