@@ -70,6 +70,24 @@ public static class TestEnvironment
         Environment.GetEnvironmentVariable("REDIS_SERVER_PATH") is { Length: > 0 } p ? p
         : File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : null;
 
+    /// <summary>Debian's chromium, when installed (the test command installs it).</summary>
+    public static string? Chromium =>
+        Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } p && File.Exists(p) ? p
+        : File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium" : null;
+
+    /// <summary>Where tests save artifacts (screenshots): TEST_ARTIFACTS or TestResults/artifacts.</summary>
+    public static string ArtifactsDirectory
+    {
+        get
+        {
+            var dir = Environment.GetEnvironmentVariable("TEST_ARTIFACTS") is { Length: > 0 } a
+                ? a
+                : Path.Combine(AppContext.BaseDirectory, "TestResults", "artifacts");
+            Directory.CreateDirectory(dir);
+            return dir;
+        }
+    }
+
     /// <summary>../shared/data from the repository root, when this workplace has it.</summary>
     public static string? SharedData
     {
