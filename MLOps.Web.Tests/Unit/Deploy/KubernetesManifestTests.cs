@@ -264,7 +264,7 @@ public sealed class KubernetesManifestTests
                 Assert.Equal("/healthz", container.LivenessProbe.HttpGet.Path);
                 Assert.Contains(container.StartupProbe.HttpGet.Path, ProbePaths());
                 // The startup probe covers the first start's model materialisation.
-                Assert.True(container.StartupProbe.PeriodSeconds * container.StartupProbe.FailureThreshold >= 120);
+                Assert.True(container.StartupProbe.PeriodSeconds * container.StartupProbe.FailureThreshold >= 120, $"startup probe in {set.Name} allows at least 2 minutes");
             }
         }
     }
