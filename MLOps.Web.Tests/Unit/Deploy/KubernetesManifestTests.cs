@@ -276,7 +276,7 @@ public sealed class KubernetesManifestTests
         {
             foreach (var (_, container) in set.AppContainers())
             {
-                var threads = int.Parse(set.EnvironmentOf(container)["Classification__IntraOpNumThreads"]!, System.Globalization.CultureInfo.InvariantCulture);
+                var threads = int.Parse(set.EnvironmentOf(container)["Models__IntraOpNumThreads"]!, System.Globalization.CultureInfo.InvariantCulture);
                 var requests = container.Resources.Requests;
                 var limits = container.Resources.Limits;
                 Assert.Equal(threads, requests["cpu"].ToDecimal());
