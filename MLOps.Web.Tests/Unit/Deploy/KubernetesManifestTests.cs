@@ -236,6 +236,8 @@ public sealed class KubernetesManifestTests
                 Assert.Equal(1654, deployment.Spec.Template.Spec.SecurityContext.FsGroup);
                 var port = Assert.Single(container.Ports);
                 Assert.Equal(imagePort, port.ContainerPort);
+                // The data volume is mounted where the image declares its VOLUME.
+                Assert.Equal(DockerfileContractTests.RuntimeEnvironment()["Storage__DataDirectory"], set.EnvironmentOf(container)["Storage__DataDirectory"]);
                 var service = Assert.Single(set.OfType<V1Service>(), s => s.Metadata.Name == deployment.Metadata.Name);
                 Assert.All(service.Spec.Selector, kv => Assert.Equal(kv.Value, deployment.Spec.Template.Metadata.Labels[kv.Key]));
                 var servicePort = Assert.Single(service.Spec.Ports);
