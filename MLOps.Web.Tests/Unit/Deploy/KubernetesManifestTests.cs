@@ -10,7 +10,7 @@ namespace MLOps.Web.Tests.Unit.Deploy;
 /// or misspelt field fails; ECK's Elasticsearch resource is checked against the allow-list type
 /// <see cref="EckElasticsearch"/>), sets only configuration keys the app knows, keeps the security
 /// settings, and sizes CPU to the inference threads. The probe paths are requested from the real
-/// app in Integration/Deploy/ProbePathTests.
+/// app in Integration/Deploy/PublishedAppContractTests.
 /// </summary>
 public sealed class KubernetesManifestTests
 {
@@ -269,6 +269,12 @@ public sealed class KubernetesManifestTests
                 Assert.True(container.StartupProbe.PeriodSeconds * container.StartupProbe.FailureThreshold >= 120, $"startup probe in {set.Name} allows at least 2 minutes");
             }
         }
+    }
+
+    [Fact]
+    public void The_manifests_probe_both_health_endpoints()
+    {
+        Assert.Equal(["/healthz", "/readyz"], ProbePaths().Order(StringComparer.Ordinal));
     }
 
     [Fact]
