@@ -3,6 +3,13 @@ using MLOps.Web.Infrastructure.Health;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Redis;
 
+// `dotnet MLOps.Web.dll healthcheck`: the container HEALTHCHECK; probes /healthz and exits, no host.
+if (HealthcheckCommand.IsRequested(args))
+{
+    Environment.ExitCode = await HealthcheckCommand.RunAsync(args, Console.Out, CancellationToken.None);
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPlatform();

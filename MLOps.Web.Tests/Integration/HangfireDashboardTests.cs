@@ -58,6 +58,9 @@ public sealed class HangfireDashboardTests
             http.Request.Headers.Authorization = authorization;
         }
 
+        // Hangfire logs through a process-wide provider that the last started host set; once that
+        // host is disposed its LoggerFactory throws. Outside a host, log nowhere.
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
         return new Hangfire.Dashboard.AspNetCoreDashboardContext(
             new Hangfire.InMemory.InMemoryStorage(), new Hangfire.DashboardOptions(), http);
     }
