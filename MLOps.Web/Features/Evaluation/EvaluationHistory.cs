@@ -104,6 +104,7 @@ public interface IEvaluationHistory
 /// <summary>History in JSONL files under <c>data/evaluations</c>, trimmed to the configured limit.</summary>
 public sealed class FileEvaluationHistory(string directory, int limit) : IEvaluationHistory, IDisposable
 {
+    private readonly int _limit = limit;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly string _records = Path.Combine(directory, "history.jsonl");
     private readonly string _decisions = Path.Combine(directory, "decisions.jsonl");
@@ -115,6 +116,7 @@ public sealed class FileEvaluationHistory(string directory, int limit) : IEvalua
 
     public async Task<IReadOnlyList<EvaluationRecord>> ListAsync(string? modelId, string? set, int limit, CancellationToken cancellationToken) =>
         (await ReadAsync<EvaluationRecord>(_records, cancellationToken))
+            .Take(_limit)
             .Where(r => (modelId is null || r.ModelId == modelId) && (set is null || r.Set == set))
             .Take(limit)
             .ToList();
@@ -123,7 +125,7 @@ public sealed class FileEvaluationHistory(string directory, int limit) : IEvalua
         AppendLineAsync(_decisions, decision, cancellationToken);
 
     public async Task<IReadOnlyList<PromotionDecision>> ListDecisionsAsync(int limit, CancellationToken cancellationToken) =>
-        (await ReadAsync<PromotionDecision>(_decisions, cancellationToken)).Take(limit).ToList();
+        (await ReadAsync<PromotionDecision>(_decisions, cancellationToken)).Take(Math.Min(limit, _limit)).ToList();
 
     private async Task AppendLineAsync<T>(string path, T value, CancellationToken cancellationToken)
     {
@@ -134,9 +136,9 @@ public sealed class FileEvaluationHistory(string directory, int limit) : IEvalua
             Directory.CreateDirectory(directory);
             await File.AppendAllTextAsync(path, line, Encoding.UTF8, cancellationToken);
             var lines = await File.ReadAllLinesAsync(path, cancellationToken);
-            if (lines.Length > limit + Math.Max(10, limit / 10))
+            if (lines.Length > _limit + Math.Max(10, _limit / 10))
             {
-                var kept = string.Join('\n', lines[^limit..]) + "\n";
+                var kept = string.Join('\n', lines[^_limit..]) + "\n";
                 await EvaluationJson.WriteAtomicAsync(path, Encoding.UTF8.GetBytes(kept), cancellationToken);
             }
         }
