@@ -240,6 +240,14 @@ public sealed class EvaluationFakeModelRegistry(EvaluationFakeScorerProvider pro
         return this;
     }
 
+    /// <summary>Adds a model with any scorer (e.g. a cross-encoder stand-in).</summary>
+    public EvaluationFakeModelRegistry AddScorer(IZeroShotScorer scorer)
+    {
+        _models.Add(scorer.Model);
+        provider.Add(scorer);
+        return this;
+    }
+
     public IReadOnlyList<ModelDescriptor> List() => _models.ToList();
 
     public Task<ModelDescriptor> RegisterAsync(string directory, CancellationToken cancellationToken) =>
