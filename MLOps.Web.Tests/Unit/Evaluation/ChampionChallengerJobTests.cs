@@ -29,7 +29,7 @@ public sealed class ChampionChallengerJobTests
         await judgments.PutAsync(EvaluationScenario.OceanSet, CancellationToken.None);
         var history = new FileEvaluationHistory(Path.Combine(dir, "evaluations"), 1000);
         var o = Options.Create(options ?? new EvaluationOptions());
-        var evaluator = new Evaluator(s.Index, s.Scorers, history, o, TimeProvider.System, NullLogger<Evaluator>.Instance);
+        var evaluator = new Evaluator(s.Index, s.Scorers, s.Registry, history, o, TimeProvider.System, NullLogger<Evaluator>.Instance);
         var services = new ServiceCollection();
         if (withTrigger)
         {

@@ -53,8 +53,11 @@ public sealed record EvaluationRecord(
     /// <summary>Top-k documents whose classification fields were written by another version (index mode only).</summary>
     public int? StaleInTopK { get; init; }
 
-    /// <summary>Set when this version was created by a calibration.</summary>
+    /// <summary>Set when this version was created by a calibration: the fit and its effect.</summary>
     public CalibrationEffect? Calibration { get; init; }
+
+    /// <summary>The calibration in the version's manifest when it was evaluated, as stored there.</summary>
+    public JsonElement? ModelCalibration { get; init; }
 }
 
 /// <summary>A candidate's figures in a champion/challenger decision.</summary>

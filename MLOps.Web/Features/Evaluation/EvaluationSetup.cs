@@ -76,8 +76,17 @@ public sealed partial class EvaluationModelObserver(
         }
 
         var trigger = $"registered {model.Id}";
-        var jobId = jobs.Enqueue<ChampionChallengerJob>(j => j.RunAsync(trigger, CancellationToken.None));
-        LogEnqueued(logger, model.Id, jobId);
+        try
+        {
+            var jobId = jobs.Enqueue<ChampionChallengerJob>(j => j.RunAsync(trigger, CancellationToken.None));
+            LogEnqueued(logger, model.Id, jobId);
+        }
+        catch (Exception ex)
+        {
+            // Job storage unreachable: the registration stands; the nightly run evaluates the version.
+            LogEnqueueFailed(logger, ex, model.Id);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -89,6 +98,9 @@ public sealed partial class EvaluationModelObserver(
 
     [LoggerMessage(EventId = 6301, Level = LogLevel.Information, Message = "Model {Model} registered: champion/challenger evaluation enqueued as job {JobId}")]
     private static partial void LogEnqueued(ILogger logger, string model, string jobId);
+
+    [LoggerMessage(EventId = 6305, Level = LogLevel.Error, Message = "Could not enqueue the champion/challenger evaluation for {Model}; the nightly run will evaluate it")]
+    private static partial void LogEnqueueFailed(ILogger logger, Exception exception, string model);
 
     [LoggerMessage(EventId = 6302, Level = LogLevel.Information, Message = "Model {Model} is now active (was {Previous}); later evaluations measure it as the champion")]
     private static partial void LogPromotedSeen(ILogger logger, string model, string previous);

@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Features.Catalog;
 using MLOps.Web.Features.Classification;
+using MLOps.Web.Features.Models;
 using MLOps.Web.Infrastructure.Hosting;
 
 namespace MLOps.Web.Features.Evaluation;
@@ -28,6 +30,7 @@ public sealed record CandidatePool(JudgmentSet Set, IReadOnlyList<CatalogDocumen
 public sealed partial class Evaluator(
     ICatalogIndex index,
     IScorerProvider scorers,
+    IModelRegistry registry,
     IEvaluationHistory history,
     IOptions<EvaluationOptions> options,
     TimeProvider time,
@@ -185,7 +188,10 @@ public sealed partial class Evaluator(
             metrics,
             time.GetUtcNow(),
             trigger,
-            Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds)
+        {
+            ModelCalibration = ModelManifest.ReadCalibration(registry.List().FirstOrDefault(m => m.Id == model)),
+        };
         return new EvaluationOutcome(record, set.Query, listed);
     }
 
@@ -195,3 +201,43 @@ public sealed partial class Evaluator(
     [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Evaluated {Model} on judgment set {Set} ({Mode}): NDCG@{K} = {Ndcg:F4}")]
     private static partial void LogEvaluated(ILogger logger, string model, string set, string mode, int k, double ndcg);
 }
+
+/// <summary>Reads the calibration a model version's manifest (<c>mlops-model.json</c>) holds, for the history.</summary>
+internal static class ModelManifest
+{
+    public const string FileName = "mlops-model.json";
+
+    /// <summary>The manifest's <c>calibration</c> node as stored, or null when absent or unreadable.</summary>
+    public static JsonElement? ReadCalibration(ModelDescriptor? model)
+    {
+        if (model is null || string.IsNullOrEmpty(model.Directory))
+        {
+            return null;
+        }
+
+        var path = Path.Combine(model.Directory, FileName);
+        try
+        {
+            if (!File.Exists(path))
+            {
+                return null;
+            }
+
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            foreach (var property in doc.RootElement.EnumerateObject())
+            {
+                if (string.Equals(property.Name, "calibration", StringComparison.OrdinalIgnoreCase) && property.Value.ValueKind == JsonValueKind.Object)
+                {
+                    return property.Value.Clone();
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or InvalidOperationException)
+        {
+            // best effort: the history entry then has no calibration
+        }
+
+        return null;
+    }
+}
+
