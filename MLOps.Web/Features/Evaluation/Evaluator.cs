@@ -190,7 +190,7 @@ public sealed partial class Evaluator(
             trigger,
             Stopwatch.GetElapsedTime(started).TotalMilliseconds)
         {
-            ModelCalibration = ModelManifest.ReadCalibration(registry.List().FirstOrDefault(m => m.Id == model)),
+            ModelCalibration = ManifestCalibration.Read(registry.List().FirstOrDefault(m => m.Id == model)),
         };
         return new EvaluationOutcome(record, set.Query, listed);
     }
@@ -203,12 +203,12 @@ public sealed partial class Evaluator(
 }
 
 /// <summary>Reads the calibration a model version's manifest (<c>mlops-model.json</c>) holds, for the history.</summary>
-internal static class ModelManifest
+internal static class ManifestCalibration
 {
     public const string FileName = "mlops-model.json";
 
     /// <summary>The manifest's <c>calibration</c> node as stored, or null when absent or unreadable.</summary>
-    public static JsonElement? ReadCalibration(ModelDescriptor? model)
+    public static JsonElement? Read(ModelDescriptor? model)
     {
         if (model is null || string.IsNullOrEmpty(model.Directory))
         {

@@ -4,7 +4,7 @@ using MLOps.Web.Tests.Support;
 
 namespace MLOps.Web.Tests.Unit.Evaluation;
 
-public sealed class ModelManifestCalibrationTests
+public sealed class ManifestCalibrationTests
 {
     private static ModelDescriptor In(string dir) => new("m@1", "m", "1", ModelKind.Embedding, "", dir);
 
@@ -15,7 +15,7 @@ public sealed class ModelManifestCalibrationTests
         File.WriteAllText(Path.Combine(dir, "mlops-model.json"),
             """{"kind": "embedding", "Calibration": {"a": 10.5, "b": -3.25, "method": "logistic"}, "max_tokens": 256}""");
 
-        var calibration = ModelManifest.ReadCalibration(In(dir));
+        var calibration = ManifestCalibration.Read(In(dir));
 
         Assert.NotNull(calibration);
         Assert.Equal(10.5, calibration.Value.GetProperty("a").GetDouble());
@@ -26,11 +26,11 @@ public sealed class ModelManifestCalibrationTests
     public void A_missing_or_corrupt_manifest_gives_no_calibration()
     {
         var dir = TempDirectory.Create("manifest");
-        Assert.Null(ModelManifest.ReadCalibration(In(dir)));
+        Assert.Null(ManifestCalibration.Read(In(dir)));
         File.WriteAllText(Path.Combine(dir, "mlops-model.json"), "{ not json");
-        Assert.Null(ModelManifest.ReadCalibration(In(dir)));
+        Assert.Null(ManifestCalibration.Read(In(dir)));
         File.WriteAllText(Path.Combine(dir, "mlops-model.json"), """{"kind": "embedding"}""");
-        Assert.Null(ModelManifest.ReadCalibration(In(dir)));
-        Assert.Null(ModelManifest.ReadCalibration(null));
+        Assert.Null(ManifestCalibration.Read(In(dir)));
+        Assert.Null(ManifestCalibration.Read(null));
     }
 }
