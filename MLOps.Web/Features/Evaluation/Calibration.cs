@@ -140,7 +140,9 @@ public sealed partial class CalibrationService(
                 var hypothesis = embedder.Hypothesis(LabelNaming.ToLabel(set.Query.Tag), null);
                 var hypothesisEmbedding = (await embedder.EmbedAsync([hypothesis], cancellationToken))[0];
                 var relevance = set.Judgments.ToDictionary(j => j.DocumentId, j => j.Relevance, StringComparer.Ordinal);
-                var docs = await index.GetManyAsync(relevance.Keys.ToList(), cancellationToken);
+                var docs = (await index.GetManyAsync(relevance.Keys.ToList(), cancellationToken))
+                    .Where(d => relevance.ContainsKey(d.Id) && !string.IsNullOrWhiteSpace(d.ClassificationText))
+                    .ToList();
                 for (var offset = 0; offset < docs.Count; offset += EmbedBatch)
                 {
                     var batch = docs.Skip(offset).Take(EmbedBatch).ToList();

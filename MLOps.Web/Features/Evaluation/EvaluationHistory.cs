@@ -108,6 +108,7 @@ public interface IEvaluationHistory
 public sealed class FileEvaluationHistory(string directory, int limit) : IEvaluationHistory, IDisposable
 {
     private readonly int _limit = limit;
+    private readonly Dictionary<string, int> _lineCounts = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly string _records = Path.Combine(directory, "history.jsonl");
     private readonly string _decisions = Path.Combine(directory, "decisions.jsonl");
@@ -137,13 +138,23 @@ public sealed class FileEvaluationHistory(string directory, int limit) : IEvalua
         try
         {
             Directory.CreateDirectory(directory);
-            await File.AppendAllTextAsync(path, line, Encoding.UTF8, cancellationToken);
-            var lines = await File.ReadAllLinesAsync(path, cancellationToken);
-            if (lines.Length > _limit + Math.Max(10, _limit / 10))
+            if (!_lineCounts.TryGetValue(path, out var count))
             {
-                var kept = string.Join('\n', lines[^_limit..]) + "\n";
-                await EvaluationJson.WriteAtomicAsync(path, Encoding.UTF8.GetBytes(kept), cancellationToken);
+                count = File.Exists(path) ? (await File.ReadAllLinesAsync(path, cancellationToken)).Length : 0;
             }
+
+            await File.AppendAllTextAsync(path, line, Encoding.UTF8, cancellationToken);
+            count++;
+            if (count > _limit + Math.Max(10, _limit / 10))
+            {
+                // Trim in batches, not on every append: keep the newest _limit lines.
+                var lines = await File.ReadAllLinesAsync(path, cancellationToken);
+                var kept = string.Join('\n', lines[^Math.Min(_limit, lines.Length)..]) + "\n";
+                await EvaluationJson.WriteAtomicAsync(path, Encoding.UTF8.GetBytes(kept), cancellationToken);
+                count = Math.Min(_limit, lines.Length);
+            }
+
+            _lineCounts[path] = count;
         }
         finally
         {

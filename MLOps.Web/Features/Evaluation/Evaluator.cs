@@ -136,15 +136,20 @@ public sealed partial class Evaluator(
         var set = pool.Set;
         var label = LabelNaming.ToLabel(set.Query.Tag);
         var scores = new double[pool.Documents.Count];
+        // A document without text cannot be scored: it ranks last (score 0) instead of failing the run.
+        var scorable = Enumerable.Range(0, pool.Documents.Count)
+            .Where(i => !string.IsNullOrWhiteSpace(pool.Documents[i].ClassificationText))
+            .ToList();
         using (var lease = scorers.Acquire(model))
         {
-            for (var offset = 0; offset < pool.Documents.Count; offset += ScoreBatch)
+            for (var offset = 0; offset < scorable.Count; offset += ScoreBatch)
             {
-                var batch = pool.Documents.Skip(offset).Take(ScoreBatch).Select(d => d.ClassificationText).ToList();
-                var result = await lease.Scorer.ScoreAsync(batch, [label], new ZeroShotOptions(MultiLabel: true), cancellationToken);
+                var positions = scorable.Skip(offset).Take(ScoreBatch).ToList();
+                var texts = positions.Select(i => pool.Documents[i].ClassificationText).ToList();
+                var result = await lease.Scorer.ScoreAsync(texts, [label], new ZeroShotOptions(MultiLabel: true), cancellationToken);
                 for (var i = 0; i < result.Length; i++)
                 {
-                    scores[offset + i] = result[i][0];
+                    scores[positions[i]] = result[i][0];
                 }
             }
         }
