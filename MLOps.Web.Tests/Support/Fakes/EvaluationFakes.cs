@@ -279,9 +279,17 @@ public sealed class EvaluationFakeReclassificationTrigger : IReclassificationTri
 {
     public ConcurrentQueue<(IReadOnlyList<string>? Labels, string Reason)> Calls { get; } = new();
 
+    /// <summary>When set, every call records itself and then throws this.</summary>
+    public Exception? Failure { get; set; }
+
     public Task<string> EnqueueAsync(IReadOnlyList<string>? labels, string reason, CancellationToken cancellationToken)
     {
         Calls.Enqueue((labels, reason));
+        if (Failure is not null)
+        {
+            return Task.FromException<string>(Failure);
+        }
+
         return Task.FromResult($"reclassify-{Calls.Count}");
     }
 }

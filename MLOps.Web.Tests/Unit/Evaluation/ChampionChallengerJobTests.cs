@@ -126,6 +126,22 @@ public sealed class ChampionChallengerJobTests
     }
 
     [Fact]
+    public async Task A_reclassification_that_cannot_be_enqueued_leaves_the_promotion_in_place_and_is_noted()
+    {
+        var s = new EvaluationScenario();
+        s.Trigger.Failure = new InvalidOperationException("job storage down");
+        var (job, _) = await JobAsync(s);
+
+        var decision = await job.RunAsync("test", CancellationToken.None);
+
+        Assert.Equal("promoted", decision.Outcome);
+        Assert.Equal("m@2", s.Scorers.ActiveModelId);
+        Assert.Single(s.Trigger.Calls);
+        Assert.Null(decision.ReclassificationJobId);
+        Assert.Contains("job storage down", decision.Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_auto_promotion_off_the_winner_is_recorded_but_nothing_changes()
     {
         var s = new EvaluationScenario();

@@ -158,7 +158,17 @@ public sealed partial class ChampionChallengerJob(
         }
 
         var why = $"champion/challenger ({trigger}): {win.Why}";
-        await registry.PromoteAsync(winner, why, cancellationToken);
+        try
+        {
+            await registry.PromoteAsync(winner, why, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Recorded, then rethrown so that the job shows as failed in the dashboard.
+            await RecordAsync(decision with { Outcome = "promotion_failed", Note = ex.Message }, cancellationToken);
+            throw;
+        }
+
         LogPromoted(logger, winner, champion ?? "(none)", win.MeanNdcg, decision.ChampionMeanNdcg);
         decision = decision with { PromotedModelId = winner };
 
@@ -170,8 +180,17 @@ public sealed partial class ChampionChallengerJob(
         }
         else
         {
-            var jobId = await reclassification.EnqueueAsync(null, $"promoted {winner}", cancellationToken);
-            decision = decision with { ReclassificationJobId = jobId };
+            try
+            {
+                var jobId = await reclassification.EnqueueAsync(null, $"promoted {winner}", cancellationToken);
+                decision = decision with { ReclassificationJobId = jobId };
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The promotion stands; the nightly reclassification re-scores with the new version.
+                LogReclassificationFailed(logger, ex, winner);
+                decision = decision with { Note = $"The reclassification could not be enqueued: {ex.Message}" };
+            }
         }
 
         return await RecordAsync(decision, cancellationToken);
@@ -206,6 +225,9 @@ public sealed partial class ChampionChallengerJob(
 
     [LoggerMessage(EventId = 6103, Level = LogLevel.Warning, Message = "Reclassification is unavailable (no IReclassificationTrigger registered); {Model} was promoted but the index was not re-scored")]
     private static partial void LogReclassificationUnavailable(ILogger logger, string model);
+
+    [LoggerMessage(EventId = 6105, Level = LogLevel.Error, Message = "{Model} was promoted but the reclassification could not be enqueued")]
+    private static partial void LogReclassificationFailed(ILogger logger, Exception exception, string model);
 
     [LoggerMessage(EventId = 6104, Level = LogLevel.Warning, Message = "Candidate {Model} could not be evaluated; it is not promoted")]
     private static partial void LogCandidateFailed(ILogger logger, Exception exception, string model);
