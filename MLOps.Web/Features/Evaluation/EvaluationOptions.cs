@@ -64,6 +64,12 @@ public sealed class EvaluationOptions
     [Range(10, 1_000_000)]
     public int HistoryLimit { get; set; } = 5000;
 
+    /// <summary>
+    /// Folder of <c>&lt;set&gt;.json</c> files (the PUT body format) loaded into an empty judgment store at
+    /// start; relative to the app folder. Empty: no seeding.
+    /// </summary>
+    public string? SeedDirectory { get; set; } = "SampleData/judgments";
+
     /// <summary>Most judgments in one set.</summary>
     [Range(1, 1_000_000)]
     public int MaxJudgmentsPerSet { get; set; } = 10_000;

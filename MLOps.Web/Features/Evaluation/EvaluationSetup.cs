@@ -47,6 +47,7 @@ public static class EvaluationSetup
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<ChampionChallengerJob>(sp));
         builder.Services.AddSingleton<IModelLifecycleObserver, EvaluationModelObserver>();
         builder.Services.AddHostedService<EvaluationScheduler>();
+        builder.Services.AddHostedService<JudgmentSeeder>();
         return builder;
     }
 
