@@ -80,8 +80,14 @@ public sealed partial class Evaluator(
         var field = LabelNaming.ToFieldName(set.Query.Tag);
         var hits = result.Hits;
         var stale = hits.Count(h => h.Document.ClassificationModel != model || !h.Document.Classifications.ContainsKey(field));
-        var scores = hits.ToDictionary(h => h.Document.Id, h => h.Document.Classifications.TryGetValue(field, out var s) ? (double?)s : null, StringComparer.Ordinal);
-        var titles = hits.ToDictionary(h => h.Document.Id, h => h.Document.Title, StringComparer.Ordinal);
+        var scores = new Dictionary<string, double?>(StringComparer.Ordinal);
+        var titles = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var hit in hits)
+        {
+            scores.TryAdd(hit.Document.Id, hit.Document.Classifications.TryGetValue(field, out var s) ? s : null);
+            titles.TryAdd(hit.Document.Id, hit.Document.Title);
+        }
+
         var outcome = Score(set, model, k, EvaluationMode.Index, trigger, hits.Select(h => h.Document.Id).ToList(), titles, scores, started);
         var record = outcome.Record with { StaleInTopK = stale };
         await history.AppendAsync(record, cancellationToken);
