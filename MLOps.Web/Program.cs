@@ -1,3 +1,4 @@
+using MLOps.Web.Features.Evaluation;
 using MLOps.Web.Infrastructure.Hangfire;
 using MLOps.Web.Infrastructure.Health;
 using MLOps.Web.Infrastructure.Hosting;
@@ -15,12 +16,14 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatform();
 builder.AddRedis();
 builder.AddHangfireInfrastructure();
+builder.AddEvaluation();
 
 var app = builder.Build();
 
 app.UsePlatform();
 app.MapHealthEndpoints();
 app.MapHangfireDashboard();
+app.MapEvaluationEndpoints();
 
 await app.RunAsync();
 

@@ -1,0 +1,208 @@
+using Microsoft.Extensions.Options;
+using MLOps.Web.Features.Catalog;
+using MLOps.Web.Features.Classification;
+using MLOps.Web.Features.Models;
+using MLOps.Web.Infrastructure.Hosting;
+
+namespace MLOps.Web.Features.Evaluation;
+
+/// <summary>Logistic regression of one feature, <c>p = 1 / (1 + exp(-(a x + b)))</c>, fitted by Newton's method (IRLS).</summary>
+public static class LogisticFit
+{
+    /// <summary>Maximum-likelihood (a, b) with a tiny ridge, so that separable data still gives finite values.</summary>
+    public static (double A, double B, int Iterations) Fit(IReadOnlyList<double> x, IReadOnlyList<bool> y, double ridge = 1e-6, int maxIterations = 100)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(x.Count, y.Count);
+        var n = x.Count;
+        var positives = y.Count(v => v);
+        var prior = Math.Clamp((positives + 0.5) / (n + 1.0), 1e-6, 1 - 1e-6);
+        double a = 0, b = Math.Log(prior / (1 - prior));
+        for (var iteration = 1; iteration <= maxIterations; iteration++)
+        {
+            // Gradient and Hessian of the negative log-likelihood (+ ridge/2 * (a^2 + b^2)).
+            double ga = ridge * a, gb = ridge * b, haa = ridge, hab = 0, hbb = ridge;
+            for (var i = 0; i < n; i++)
+            {
+                var p = Sigmoid(a * x[i] + b);
+                var r = p - (y[i] ? 1 : 0);
+                var w = Math.Max(p * (1 - p), 1e-12);
+                ga += r * x[i];
+                gb += r;
+                haa += w * x[i] * x[i];
+                hab += w * x[i];
+                hbb += w;
+            }
+
+            var det = haa * hbb - hab * hab;
+            if (det <= 0 || double.IsNaN(det))
+            {
+                return (a, b, iteration);
+            }
+
+            var da = (hbb * ga - hab * gb) / det;
+            var db = (haa * gb - hab * ga) / det;
+            a -= da;
+            b -= db;
+            if (Math.Abs(da) + Math.Abs(db) < 1e-10 * (1 + Math.Abs(a) + Math.Abs(b)))
+            {
+                return (a, b, iteration);
+            }
+        }
+
+        return (a, b, maxIterations);
+    }
+
+    public static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
+
+    /// <summary>Mean negative log-likelihood, with probabilities clipped to [1e-7, 1 - 1e-7].</summary>
+    public static double LogLoss(IReadOnlyList<double> p, IReadOnlyList<bool> y)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < p.Count; i++)
+        {
+            var q = Math.Clamp(p[i], 1e-7, 1 - 1e-7);
+            sum -= y[i] ? Math.Log(q) : Math.Log(1 - q);
+        }
+
+        return p.Count == 0 ? 0 : sum / p.Count;
+    }
+
+    /// <summary>Mean squared error of probabilities against 0/1 outcomes.</summary>
+    public static double Brier(IReadOnlyList<double> p, IReadOnlyList<bool> y)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < p.Count; i++)
+        {
+            var d = p[i] - (y[i] ? 1 : 0);
+            sum += d * d;
+        }
+
+        return p.Count == 0 ? 0 : sum / p.Count;
+    }
+}
+
+/// <summary>Per-set NDCG before and after a calibration.</summary>
+public sealed record CalibrationSetEffect(string Set, double NdcgBefore, double NdcgAfter);
+
+/// <summary>The result of <c>POST /api/models/{id}/calibrate</c>.</summary>
+public sealed record CalibrationResult(
+    string BaseModelId,
+    string ModelId,
+    Calibration Calibration,
+    int Samples,
+    int Positives,
+    double LogLossBefore,
+    double LogLossAfter,
+    double BrierBefore,
+    double BrierAfter,
+    IReadOnlyList<CalibrationSetEffect> Sets,
+    string Note);
+
+/// <summary>
+/// Fits an embedding model's cosine-to-[0,1] mapping from the judgment sets: each judged document of a
+/// set is a sample, its cosine to the set's tag hypothesis the feature, "relevance at or above the
+/// threshold" the outcome. The fit is stored as a new version (same weights); the evaluation history
+/// records its a, b, log-loss and Brier score before and after, and the NDCG of both versions.
+/// </summary>
+public sealed partial class CalibrationService(
+    ICatalogIndex index,
+    IScorerProvider scorers,
+    IModelRegistry registry,
+    IJudgmentStore judgments,
+    Evaluator evaluator,
+    IOptions<EvaluationOptions> options,
+    TimeProvider time,
+    ILogger<CalibrationService> logger)
+{
+    private const int EmbedBatch = 128;
+
+    public async Task<CalibrationResult> CalibrateAsync(string modelId, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var sets = await judgments.ListAsync(cancellationToken);
+        if (sets.Count == 0)
+        {
+            throw ProblemException.BadRequest("judgments", "No judgment sets are stored; PUT /api/judgments/{set} first.");
+        }
+
+        var cosines = new List<double>();
+        var before = new List<double>();
+        var outcomes = new List<bool>();
+        using (var lease = scorers.Acquire(modelId))
+        {
+            if (lease.Scorer is not IEmbeddingScorer embedder)
+            {
+                throw ProblemException.BadRequest("model", $"'{modelId}' is a {lease.Scorer.Model.Kind.ToString().ToLowerInvariant()} model; calibration applies to embedding models.");
+            }
+
+            foreach (var set in sets)
+            {
+                var hypothesis = embedder.Hypothesis(LabelNaming.ToLabel(set.Query.Tag), null);
+                var hypothesisEmbedding = (await embedder.EmbedAsync([hypothesis], cancellationToken))[0];
+                var relevance = set.Judgments.ToDictionary(j => j.DocumentId, j => j.Relevance, StringComparer.Ordinal);
+                var docs = (await index.GetManyAsync(relevance.Keys.ToList(), cancellationToken))
+                    .Where(d => relevance.ContainsKey(d.Id) && !string.IsNullOrWhiteSpace(d.ClassificationText))
+                    .ToList();
+                for (var offset = 0; offset < docs.Count; offset += EmbedBatch)
+                {
+                    var batch = docs.Skip(offset).Take(EmbedBatch).ToList();
+                    var embeddings = await embedder.EmbedAsync(batch.Select(d => d.ClassificationText).ToList(), cancellationToken);
+                    for (var i = 0; i < batch.Count; i++)
+                    {
+                        cosines.Add(Dot(embeddings[i], hypothesisEmbedding));
+                        before.Add(embedder.ScoreEmbeddings(embeddings[i], [hypothesisEmbedding])[0]);
+                        outcomes.Add(relevance[batch[i].Id] >= o.CalibrationPositiveThreshold);
+                    }
+                }
+            }
+        }
+
+        var positives = outcomes.Count(v => v);
+        if (outcomes.Count < o.CalibrationMinimumJudgments || positives == 0 || positives == outcomes.Count)
+        {
+            throw ProblemException.BadRequest("judgments",
+                $"Calibration needs at least {o.CalibrationMinimumJudgments} judged documents found in the catalog, with both relevant (>= {o.CalibrationPositiveThreshold}) and non-relevant ones; found {outcomes.Count} ({positives} relevant).");
+        }
+
+        var (a, b, iterations) = LogisticFit.Fit(cosines, outcomes);
+        var after = cosines.Select(c => LogisticFit.Sigmoid(a * c + b)).ToList();
+        var logLossBefore = LogisticFit.LogLoss(before, outcomes);
+        var logLossAfter = LogisticFit.LogLoss(after, outcomes);
+        var brierBefore = LogisticFit.Brier(before, outcomes);
+        var brierAfter = LogisticFit.Brier(after, outcomes);
+        LogFitted(logger, modelId, a, b, outcomes.Count, iterations, logLossBefore, logLossAfter);
+
+        var calibration = new Calibration(a, b, "logistic",
+            $"{outcomes.Count} judgments ({positives} with relevance >= {o.CalibrationPositiveThreshold}) from sets {string.Join(", ", sets.Select(s => s.Name))}, {time.GetUtcNow():u}");
+        var created = await registry.CreateCalibratedVersionAsync(modelId, calibration, cancellationToken);
+
+        var effects = new List<CalibrationSetEffect>(sets.Count);
+        var k = o.DefaultK;
+        foreach (var set in sets)
+        {
+            var pool = await evaluator.GetPoolAsync(set, cancellationToken);
+            var baseline = await evaluator.EvaluateInMemoryAsync(pool, modelId, k, $"calibration of {modelId}: before", null, cancellationToken);
+            var effect = new CalibrationEffect(modelId, a, b, outcomes.Count, positives, logLossBefore, logLossAfter, brierBefore, brierAfter, baseline.Record.Metrics.Ndcg);
+            var calibrated = await evaluator.EvaluateInMemoryAsync(pool, created.Id, k, $"calibration of {modelId}: after", effect, cancellationToken);
+            effects.Add(new CalibrationSetEffect(set.Name, baseline.Record.Metrics.Ndcg, calibrated.Record.Metrics.Ndcg));
+        }
+
+        return new CalibrationResult(modelId, created.Id, calibration, outcomes.Count, positives,
+            logLossBefore, logLossAfter, brierBefore, brierAfter, effects,
+            "NDCG of a ranking by one tag does not change under a monotone calibration; the effect shows in log-loss, Brier score and in score-blended sorts (sort=trending).");
+    }
+
+    private static double Dot(float[] x, float[] y)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < Math.Min(x.Length, y.Length); i++)
+        {
+            sum += x[i] * (double)y[i];
+        }
+
+        return sum;
+    }
+
+    [LoggerMessage(EventId = 6201, Level = LogLevel.Information, Message = "Calibrated {Model}: a = {A:F4}, b = {B:F4} from {Samples} judgments in {Iterations} Newton steps; log-loss {Before:F4} -> {After:F4}")]
+    private static partial void LogFitted(ILogger logger, string model, double a, double b, int samples, int iterations, double before, double after);
+}

@@ -1,0 +1,382 @@
+using System.Text;
+using System.Text.Json;
+using Hangfire;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using MLOps.Web.Features.Models;
+using MLOps.Web.Infrastructure.Hosting;
+
+namespace MLOps.Web.Features.Evaluation;
+
+/// <summary>Body of <c>POST /api/evaluations</c>.</summary>
+/// <param name="Set">Judgment set name.</param>
+/// <param name="Model">Model version id; null: the active version.</param>
+/// <param name="K">Cut-off; null: <c>Evaluation:DefaultK</c> (10).</param>
+/// <param name="Mode"><c>index</c> (the live search path; active version only) or <c>in_memory</c>; null: index for the active version, in memory for others.</param>
+public sealed record EvaluationRequest(string? Set, string? Model, int? K, EvaluationMode? Mode);
+
+/// <summary>One evaluation: metrics, the ranked list with judgments, and what was unjudged.</summary>
+public sealed record EvaluationResponse(
+    string Id,
+    string Set,
+    string Model,
+    EvaluationMode Mode,
+    int K,
+    DateTimeOffset EvaluatedAt,
+    JudgedQuery Query,
+    RankingMetrics Metrics,
+    string Gain,
+    string RetrievedIdealNote,
+    IReadOnlyList<RankedDocument> Ranked,
+    IReadOnlyList<string> Unjudged,
+    int? StaleInTopK)
+{
+    public static EvaluationResponse From(EvaluationOutcome o) => new(
+        o.Record.Id, o.Record.Set, o.Record.ModelId, o.Record.Mode, o.Record.Metrics.K, o.Record.EvaluatedAt, o.Query,
+        o.Record.Metrics, RankingMetricsCalculator.GainDescription,
+        "ndcgRetrievedIdeal takes its ideal ranking from the retrieved top-k documents only (how the reference calculator worked); ndcg takes it from every judged document.",
+        o.Ranked, o.UnjudgedInTopK, o.Record.StaleInTopK);
+}
+
+/// <summary>A model version evaluated on every judgment set.</summary>
+public sealed record ModelEvaluationResponse(string Model, int K, double MeanNdcg, IReadOnlyList<EvaluationResponse> Sets);
+
+/// <summary>The champion/challenger job that was enqueued.</summary>
+public sealed record JobEnqueued(string JobId, string Dashboard);
+
+/// <summary>Judgments, evaluations, decisions, and the per-model evaluate/calibrate actions.</summary>
+public static class EvaluationEndpoints
+{
+    /// <summary>Largest judgment upload read (CSV or JSON).</summary>
+    public const int MaxUploadBytes = 8 * 1024 * 1024;
+
+    private const string CsvExample = "document_id,relevance\n10719,3\n9279,3\n13,0\n";
+
+    private const string JsonExample = """
+        {"query": {"genre": "Family", "tag": "christmas", "text": null},
+         "judgments": [{"document_id": "10719", "relevance": 3}, {"document_id": "9279", "relevance": 3}, {"document_id": "13", "relevance": 0}]}
+        """;
+
+    public static IEndpointRouteBuilder MapEvaluationEndpoints(this IEndpointRouteBuilder app)
+    {
+        var judgments = app.MapGroup("/api/judgments").WithTags("Judgments");
+        judgments.MapPut("/{set}", PutJudgmentsAsync)
+            .WithName("PutJudgmentSet")
+            .WithSummary("Creates or replaces a judgment set: CSV (document_id,relevance; query in ?genre=&tag=&q=) or JSON {query, judgments}.")
+            .Accepts<JudgmentSetRequest>("application/json", "text/csv")
+            .WithRequestExample(JsonExample)
+            .WithRequestExample(CsvExample, "text/csv")
+            .ProducesValidationProblem();
+        judgments.MapGet("/", ListJudgmentsAsync)
+            .WithName("ListJudgmentSets")
+            .WithSummary("Lists the judgment sets with their queries and sizes.");
+        judgments.MapGet("/{set}", GetJudgmentsAsync)
+            .WithName("GetJudgmentSet")
+            .WithSummary("Reads one judgment set.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        judgments.MapDelete("/{set}", DeleteJudgmentsAsync)
+            .WithName("DeleteJudgmentSet")
+            .WithSummary("Deletes a judgment set.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        var evaluations = app.MapGroup("/api/evaluations").WithTags("Evaluations");
+        evaluations.MapPost("/", EvaluateAsync)
+            .WithName("Evaluate")
+            .WithSummary("Runs a judgment set's query for a model version (default: the active one) and returns DCG@k, NDCG@k, precision@k and the ranked list.")
+            .WithRequestExample("""{"set": "family-christmas", "model": null, "k": 10}""")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        evaluations.MapGet("/", ListEvaluationsAsync)
+            .WithName("ListEvaluations")
+            .WithSummary("Evaluation history, newest first, filtered by ?model= and ?set=.");
+        evaluations.MapGet("/decisions", ListDecisionsAsync)
+            .WithName("ListPromotionDecisions")
+            .WithSummary("Champion/challenger decisions and their figures, newest first.");
+        evaluations.MapPost("/champion-challenger", EnqueueChampionChallenger)
+            .WithName("RunChampionChallenger")
+            .WithSummary("Enqueues the evaluate-models job now (it also runs nightly and when a model is registered).");
+
+        var models = app.MapGroup("/api/models").WithTags("Models");
+        models.MapPost("/{id}/evaluate", EvaluateModelAsync)
+            .WithName("EvaluateModel")
+            .WithSummary("Evaluates a model version on every judgment set (the active one on the live index, others in memory).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        models.MapPost("/{id}/calibrate", CalibrateModelAsync)
+            .WithName("CalibrateModel")
+            .WithSummary("Fits an embedding model's logistic cosine-to-[0,1] calibration from the judgments and registers it as a new version.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    internal static async Task<Results<Created<JudgmentSetSummary>, Ok<JudgmentSetSummary>, ValidationProblem>> PutJudgmentsAsync(
+        string set,
+        string? genre,
+        string? tag,
+        string? q,
+        HttpRequest request,
+        IJudgmentStore store,
+        IOptions<EvaluationOptions> options,
+        IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        if (!JudgmentSetName.IsValid(set))
+        {
+            return Invalid("set", $"A set name has 1 to {JudgmentSetName.MaxLength} characters from [A-Za-z0-9_-].");
+        }
+
+        var body = await ReadBodyAsync(request, cancellationToken);
+        if (body is null)
+        {
+            return Invalid("body", $"The body is larger than {MaxUploadBytes / (1024 * 1024)} MiB.");
+        }
+
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return Invalid("body", "The body is empty: send a CSV (document_id,relevance) or JSON {query, judgments}.");
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        JudgedQuery? query;
+        JudgmentParseResult parsed;
+        var max = options.Value.MaxJudgmentsPerSet;
+        if (IsJson(request, body))
+        {
+            JudgmentSetRequest? payload;
+            try
+            {
+                payload = JsonSerializer.Deserialize<JudgmentSetRequest>(body, json.Value.SerializerOptions);
+            }
+            catch (JsonException ex)
+            {
+                return Invalid(string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.'),
+                    $"Malformed JSON at line {(ex.LineNumber ?? 0) + 1}: {ex.Message}");
+            }
+
+            var qr = payload?.Query;
+            query = qr is null
+                ? JudgmentParser.ParseQuery(genre, tag, q, "", errors)
+                : JudgmentParser.ParseQuery(qr.Genre, qr.Tag, qr.Text, "query.", errors);
+            parsed = JudgmentParser.ParseJson(payload?.Judgments, max);
+        }
+        else
+        {
+            query = JudgmentParser.ParseQuery(genre, tag, q, "", errors);
+            parsed = JudgmentParser.ParseCsv(body, max);
+        }
+
+        foreach (var (field, messages) in parsed.Errors)
+        {
+            errors[field] = messages;
+        }
+
+        if (errors.Count > 0 || query is null)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The judgment set is invalid; nothing was stored.");
+        }
+
+        var judgmentSet = new JudgmentSet(set, query, parsed.Judgments, time.GetUtcNow());
+        var created = await store.PutAsync(judgmentSet, cancellationToken);
+        var summary = Summarise(judgmentSet, options.Value.RelevanceThreshold);
+        return created
+            ? TypedResults.Created($"/api/judgments/{set}", summary)
+            : TypedResults.Ok(summary);
+    }
+
+    internal static async Task<Ok<IReadOnlyList<JudgmentSetSummary>>> ListJudgmentsAsync(
+        IJudgmentStore store, IOptions<EvaluationOptions> options, CancellationToken cancellationToken)
+    {
+        var sets = await store.ListAsync(cancellationToken);
+        return TypedResults.Ok<IReadOnlyList<JudgmentSetSummary>>(sets.Select(s => Summarise(s, options.Value.RelevanceThreshold)).ToList());
+    }
+
+    internal static async Task<Results<Ok<JudgmentSet>, ValidationProblem, ProblemHttpResult>> GetJudgmentsAsync(
+        string set, IJudgmentStore store, CancellationToken cancellationToken)
+    {
+        if (!JudgmentSetName.IsValid(set))
+        {
+            return Invalid("set", $"A set name has 1 to {JudgmentSetName.MaxLength} characters from [A-Za-z0-9_-].");
+        }
+
+        return await store.GetAsync(set, cancellationToken) is { } found
+            ? TypedResults.Ok(found)
+            : SetNotFound(set);
+    }
+
+    internal static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteJudgmentsAsync(
+        string set, IJudgmentStore store, CancellationToken cancellationToken)
+    {
+        if (!JudgmentSetName.IsValid(set))
+        {
+            return Invalid("set", $"A set name has 1 to {JudgmentSetName.MaxLength} characters from [A-Za-z0-9_-].");
+        }
+
+        return await store.DeleteAsync(set, cancellationToken) ? TypedResults.NoContent() : SetNotFound(set);
+    }
+
+    internal static async Task<Results<Ok<EvaluationResponse>, ValidationProblem, ProblemHttpResult>> EvaluateAsync(
+        EvaluationRequest request,
+        IJudgmentStore store,
+        Evaluator evaluator,
+        IOptions<EvaluationOptions> options,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.Set) || !JudgmentSetName.IsValid(request.Set))
+        {
+            return Invalid("set", "The name of a stored judgment set is required ([A-Za-z0-9_-], 1 to 64 characters).");
+        }
+
+        var k = request.K ?? options.Value.DefaultK;
+        if (k is < 1 or > 1000)
+        {
+            return Invalid("k", "k must be between 1 and 1000.");
+        }
+
+        var set = await store.GetAsync(request.Set, cancellationToken);
+        if (set is null)
+        {
+            return SetNotFound(request.Set);
+        }
+
+        var model = string.IsNullOrWhiteSpace(request.Model) ? null : request.Model.Trim();
+        var outcome = await evaluator.EvaluateAsync(set, model, k, request.Mode, "api", cancellationToken);
+        return TypedResults.Ok(EvaluationResponse.From(outcome));
+    }
+
+    internal static async Task<Results<Ok<IReadOnlyList<EvaluationRecord>>, ValidationProblem>> ListEvaluationsAsync(
+        string? model, string? set, int? limit, IEvaluationHistory history, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > 10_000)
+        {
+            return Invalid("limit", "limit must be between 1 and 10000.");
+        }
+
+        var records = await history.ListAsync(
+            string.IsNullOrWhiteSpace(model) ? null : model, string.IsNullOrWhiteSpace(set) ? null : set, limit ?? 100, cancellationToken);
+        return TypedResults.Ok(records);
+    }
+
+    internal static async Task<Results<Ok<IReadOnlyList<PromotionDecision>>, ValidationProblem>> ListDecisionsAsync(
+        int? limit, IEvaluationHistory history, CancellationToken cancellationToken)
+    {
+        if (limit is < 1 or > 10_000)
+        {
+            return Invalid("limit", "limit must be between 1 and 10000.");
+        }
+
+        return TypedResults.Ok(await history.ListDecisionsAsync(limit ?? 50, cancellationToken));
+    }
+
+    internal static Accepted<JobEnqueued> EnqueueChampionChallenger(IBackgroundJobClient jobs)
+    {
+        var id = jobs.Enqueue<ChampionChallengerJob>(j => j.RunAsync("api", CancellationToken.None));
+        return TypedResults.Accepted($"/hangfire/jobs/details/{id}", new JobEnqueued(id, $"/hangfire/jobs/details/{id}"));
+    }
+
+    internal static async Task<Results<Ok<ModelEvaluationResponse>, ValidationProblem, ProblemHttpResult>> EvaluateModelAsync(
+        string id,
+        int? k,
+        string? mode,
+        IModelRegistry registry,
+        IJudgmentStore store,
+        Evaluator evaluator,
+        IOptions<EvaluationOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var cut = k ?? options.Value.DefaultK;
+        if (cut is < 1 or > 1000)
+        {
+            return Invalid("k", "k must be between 1 and 1000.");
+        }
+
+        EvaluationMode? parsedMode = null;
+        if (!string.IsNullOrWhiteSpace(mode))
+        {
+            parsedMode = mode.Replace("-", "_", StringComparison.Ordinal).ToLowerInvariant() switch
+            {
+                "index" => EvaluationMode.Index,
+                "in_memory" => EvaluationMode.InMemory,
+                _ => null,
+            };
+            if (parsedMode is null)
+            {
+                return Invalid("mode", "mode is 'index' or 'in_memory'.");
+            }
+        }
+
+        if (!registry.List().Any(m => m.Id == id))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No model version '{id}' is registered.");
+        }
+
+        var results = new List<EvaluationResponse>();
+        foreach (var set in await store.ListAsync(cancellationToken))
+        {
+            results.Add(EvaluationResponse.From(await evaluator.EvaluateAsync(set, id, cut, parsedMode, "api: evaluate model", cancellationToken)));
+        }
+
+        var mean = results.Count == 0 ? 0 : results.Average(r => r.Metrics.Ndcg);
+        return TypedResults.Ok(new ModelEvaluationResponse(id, cut, mean, results));
+    }
+
+    internal static async Task<Results<Ok<CalibrationResult>, ProblemHttpResult>> CalibrateModelAsync(
+        string id, IModelRegistry registry, CalibrationService calibration, CancellationToken cancellationToken)
+    {
+        if (!registry.List().Any(m => m.Id == id))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No model version '{id}' is registered.");
+        }
+
+        return TypedResults.Ok(await calibration.CalibrateAsync(id, cancellationToken));
+    }
+
+    private static JudgmentSetSummary Summarise(JudgmentSet s, int threshold) =>
+        new(s.Name, s.Query, s.Judgments.Count, s.Judgments.Count(j => j.Relevance >= threshold), s.UpdatedAt);
+
+    private static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
+    private static ProblemHttpResult SetNotFound(string set) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No judgment set '{set}'.");
+
+    private static bool IsJson(HttpRequest request, string body)
+    {
+        var type = request.ContentType ?? "";
+        if (type.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (type.Contains("csv", StringComparison.OrdinalIgnoreCase) || type.StartsWith("text/", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        return body.AsSpan().TrimStart().StartsWith("{", StringComparison.Ordinal);
+    }
+
+    /// <summary>The body as text, or null when it exceeds <see cref="MaxUploadBytes"/>.</summary>
+    private static async Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxUploadBytes)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxUploadBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+}
