@@ -1,3 +1,4 @@
+using MLOps.Web.Features.Trending;
 using MLOps.Web.Infrastructure.Hangfire;
 using MLOps.Web.Infrastructure.Health;
 using MLOps.Web.Infrastructure.Hosting;
@@ -8,12 +9,14 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatform();
 builder.AddRedis();
 builder.AddHangfireInfrastructure();
+builder.AddTrending();
 
 var app = builder.Build();
 
 app.UsePlatform();
 app.MapHealthEndpoints();
 app.MapHangfireDashboard();
+app.MapTrendingEndpoints();
 
 await app.RunAsync();
 
