@@ -20,7 +20,7 @@ public interface IHashtagSink
 /// <c>##tag</c> the second '#' starts the tag <c>tag</c>.</item>
 /// <item>Tokens containing <c>://</c> (URLs) are skipped up to the next white space, fragments included.</item>
 /// <item>The tag ends at the first other character: trailing punctuation and emoji are not part of it.</item>
-/// <item>Pure numbers (<c>#2026</c>) are not tags; <c>#WorldCup2026</c> is.</item>
+/// <item>A tag needs at least one letter (or mark): pure numbers (<c>#2026</c>) and <c>#_1</c> are not tags; <c>#WorldCup2026</c> is.</item>
 /// <item>Keys are lower-cased with the invariant culture (<c>#ChristmasMovies</c> = <c>#christmasmovies</c>).</item>
 /// <item>Tags longer than the maximum length are ignored, not truncated (a truncated tag would be a
 /// different tag); scanning stays linear however long the run is.</item>
@@ -94,8 +94,8 @@ public sealed class HashtagExtractor
             }
 
             var start = i + 1;
-            var end = ScanTagRun(text, start, out var allDigits);
-            if (end > start && !allDigits && end - start <= MaxTagLength
+            var end = ScanTagRun(text, start, out var noLetter);
+            if (end > start && !noLetter && end - start <= MaxTagLength
                 && Emit(text[start..end], folded, ref sink))
             {
                 found++;
@@ -126,8 +126,8 @@ public sealed class HashtagExtractor
                 continue;
             }
 
-            var end = ScanTagRun(tag, 0, out var allDigits);
-            if (end == tag.Length && !allDigits && Emit(tag, folded, ref sink))
+            var end = ScanTagRun(tag, 0, out var noLetter);
+            if (end == tag.Length && !noLetter && Emit(tag, folded, ref sink))
             {
                 found++;
             }
@@ -158,24 +158,24 @@ public sealed class HashtagExtractor
     }
 
     /// <summary>End (exclusive) of the run of tag characters starting at <paramref name="start"/>.</summary>
-    private static int ScanTagRun(ReadOnlySpan<char> text, int start, out bool allDigits)
+    private static int ScanTagRun(ReadOnlySpan<char> text, int start, out bool noLetter)
     {
-        allDigits = true;
+        noLetter = true;
         var j = start;
         while (j < text.Length)
         {
             var c = text[j];
             if (c < 0x80)
             {
-                if (char.IsAsciiDigit(c))
+                if (char.IsAsciiLetter(c))
                 {
+                    noLetter = false;
                     j++;
                     continue;
                 }
 
-                if (char.IsAsciiLetter(c) || c == '_')
+                if (char.IsAsciiDigit(c) || c == '_')
                 {
-                    allDigits = false;
                     j++;
                     continue;
                 }
@@ -186,31 +186,32 @@ public sealed class HashtagExtractor
             if (char.IsHighSurrogate(c))
             {
                 if (Rune.DecodeFromUtf16(text[j..], out var rune, out var consumed) != OperationStatus.Done
-                    || !IsTagCategory(Rune.GetUnicodeCategory(rune), out var digit))
+                    || !IsTagCategory(Rune.GetUnicodeCategory(rune), out var runeIsLetter))
                 {
                     break;
                 }
 
-                allDigits &= digit;
+                noLetter &= !runeIsLetter;
                 j += consumed;
                 continue;
             }
 
-            if (!IsTagCategory(char.GetUnicodeCategory(c), out var isDigit))
+            if (!IsTagCategory(char.GetUnicodeCategory(c), out var isLetter))
             {
                 break;
             }
 
-            allDigits &= isDigit;
+            noLetter &= !isLetter;
             j++;
         }
 
         return j;
     }
 
-    private static bool IsTagCategory(UnicodeCategory category, out bool digit)
+    /// <summary>Whether a character of <paramref name="category"/> belongs in a tag; <paramref name="letter"/>: it is a letter or a mark.</summary>
+    private static bool IsTagCategory(UnicodeCategory category, out bool letter)
     {
-        digit = category == UnicodeCategory.DecimalDigitNumber;
+        letter = category is not (UnicodeCategory.DecimalDigitNumber or UnicodeCategory.ConnectorPunctuation);
         return category is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter
             or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter
             or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.NonSpacingMark
