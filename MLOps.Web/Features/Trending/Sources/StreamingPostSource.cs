@@ -64,7 +64,14 @@ public abstract class StreamingPostSource(
             var wait = _backoff.Next(kind);
             metrics.Reconnect(Name, kind.ToString().ToLowerInvariant());
             TrendingLog.StreamDisconnected(logger, Name, kind, reason, wait);
-            await delay.DelayAsync(wait, cancellationToken);
+            try
+            {
+                await delay.DelayAsync(wait, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
         }
     }
 
