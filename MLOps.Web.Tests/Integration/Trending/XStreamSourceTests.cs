@@ -112,7 +112,7 @@ public sealed class XStreamSourceTests : IAsyncLifetime
 
         var top = await harness.Store.GetTopAsync(10, CancellationToken.None);
         Assert.Equal(
-            [new TrendingTag("christmas", "Christmas", 1), new TrendingTag("christmasmovies", "ChristmasMovies", 1), new TrendingTag("halloween", "Halloween", 1)],
+            [new TrendingTag("halloween", "Halloween", 1), new TrendingTag("christmasmovies", "ChristmasMovies", 1), new TrendingTag("christmas", "Christmas", 1)],
             top.Tags);
         Assert.Equal(1, harness.Metrics.MalformedTotal);
         Assert.Empty(_delay.Delays);
@@ -182,6 +182,6 @@ public sealed class XStreamSourceTests : IAsyncLifetime
 
         Assert.Equal([0.25], _delay.Delays.Take(1).Select(d => d.TotalSeconds));
         var top = await harness.Store.GetTopAsync(10, CancellationToken.None);
-        Assert.Equal(["a", "b"], top.Tags.Select(t => t.Tag));
+        Assert.Equal(["b", "a"], top.Tags.Select(t => t.Tag));
     }
 }

@@ -88,7 +88,7 @@ public sealed class SlidingWindowCounter
         }
     }
 
-    /// <summary>The top <paramref name="top"/> tags at <paramref name="now"/>, by count, then by key.</summary>
+    /// <summary>The top <paramref name="top"/> tags at <paramref name="now"/>, by count, then by key descending (as Redis).</summary>
     public IReadOnlyList<TrendingTag> Top(int top, DateTimeOffset now)
     {
         lock (_lock)
@@ -402,7 +402,11 @@ public sealed class SlidingWindowCounter
         }
     }
 
-    /// <summary>Orders entries so that the heap's minimum is the weakest: lower count, then later key.</summary>
+    /// <summary>
+    /// Orders entries so that the heap's minimum is the weakest: lower count, then lower key. Ties
+    /// rank as Redis ranks them in a sorted set read in reverse (greater member first), so the
+    /// in-process and Redis stores agree on the top N.
+    /// </summary>
     private sealed class TopComparer : IComparer<TagEntry>
     {
         public static readonly TopComparer Instance = new();
@@ -410,7 +414,7 @@ public sealed class SlidingWindowCounter
         public int Compare(TagEntry? x, TagEntry? y)
         {
             var c = x!.Count.CompareTo(y!.Count);
-            return c != 0 ? c : string.CompareOrdinal(y.Key, x.Key);
+            return c != 0 ? c : string.CompareOrdinal(x.Key, y.Key);
         }
     }
 }
