@@ -21,30 +21,33 @@ internal sealed class TrendingIngestService(
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         TrendingLog.Started(logger, _options.SourceName, store.Name, _options.Window, _options.Slide, _options.TopN);
-        IPostSource? source = _options.Source switch
-        {
-            TrendingSourceKind.Replay => services.GetRequiredService<ReplaySource>(),
-            TrendingSourceKind.X => services.GetRequiredService<XStreamSource>(),
-            TrendingSourceKind.Mastodon => services.GetRequiredService<MastodonSource>(),
-            _ => null,
-        };
         return Task.WhenAll(
-            Task.Run(() => RunSourceAsync(source, stoppingToken), stoppingToken),
+            Task.Run(() => RunSourceAsync(stoppingToken), stoppingToken),
             Task.Run(() => RunSlidesAsync(stoppingToken), stoppingToken));
     }
 
-    private async Task RunSourceAsync(IPostSource? source, CancellationToken stoppingToken)
+    private IPostSource? CreateSource() => _options.Source switch
     {
-        if (source is null)
-        {
-            return;
-        }
+        TrendingSourceKind.Replay => services.GetRequiredService<ReplaySource>(),
+        TrendingSourceKind.X => services.GetRequiredService<XStreamSource>(),
+        TrendingSourceKind.Mastodon => services.GetRequiredService<MastodonSource>(),
+        _ => null,
+    };
 
+    private async Task RunSourceAsync(CancellationToken stoppingToken)
+    {
         var failures = 0;
+        IPostSource? source = null;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                source ??= CreateSource();
+                if (source is null)
+                {
+                    return; // push: producers call POST /api/posts
+                }
+
                 await source.RunAsync(stoppingToken);
                 if (!stoppingToken.IsCancellationRequested)
                 {
@@ -61,7 +64,7 @@ internal sealed class TrendingIngestService(
             {
                 failures++;
                 var wait = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures, 6))));
-                TrendingLog.SourceFailed(logger, ex, source.Name, wait);
+                TrendingLog.SourceFailed(logger, ex, _options.SourceName, wait);
                 try
                 {
                     await Task.Delay(wait, time, stoppingToken);
