@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using MLOps.Web.Features.Trending;
+using MLOps.Web.Tests.Support;
 using static MLOps.Web.Tests.Integration.Trending.LocalStreamServer;
 
 namespace MLOps.Web.Tests.Integration.Trending;
@@ -21,13 +22,16 @@ public sealed class XStreamSourceTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private TrendingHarness Harness(string stall = "00:00:30", params (string Value, string? Tag)[] rules)
+    private TrendingHarness Harness(string stall = "00:00:30", params (string Value, string? Tag)[] rules) => Harness(stall, null, rules);
+
+    private TrendingHarness Harness(string stall, string? tokenFile, params (string Value, string? Tag)[] rules)
     {
         var settings = new Dictionary<string, string?>
         {
             ["Trending:Source"] = "x",
             ["Trending:X:BaseUrl"] = _server.BaseAddress.ToString(),
             ["Trending:X:BearerToken"] = "test-token",
+            ["Trending:X:BearerTokenFile"] = tokenFile,
             ["Trending:X:StallTimeout"] = stall,
         };
         if (rules.Length == 0)
@@ -157,16 +161,19 @@ public sealed class XStreamSourceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_rules_request_that_fails_uses_the_http_backoff_and_is_retried()
+    public async Task A_rules_request_that_fails_uses_the_http_backoff_and_is_retried_with_the_token_from_the_secret_file()
     {
         _server.Script("/2/tweets/search/stream/rules", Status(401, """{"title":"Unauthorized"}"""));
         RulesAlreadyInSync();
         _server.Script("/2/tweets/search/stream", Chunks("application/json", [Tweet("1", "#Easter", "Easter")], StreamEnd.Hold));
+        var tokenFile = Path.Combine(TempDirectory.Create("x-token"), "bearer");
+        await File.WriteAllTextAsync(tokenFile, "token-from-file\n");
 
-        using var harness = Harness();
+        using var harness = Harness("00:00:30", tokenFile);
         await RunUntilAsync(harness.Get<XStreamSource>(), () => harness.Metrics.PostsTotal >= 1, TimeSpan.FromSeconds(10), "ingested after the rules retry");
 
         Assert.Equal([5.0], _delay.Delays.Select(d => d.TotalSeconds));
+        Assert.All(_server.Requests, r => Assert.Equal("Bearer token-from-file", r.Authorization));
     }
 
     [Fact]

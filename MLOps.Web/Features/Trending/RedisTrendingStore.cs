@@ -85,7 +85,7 @@ public sealed class RedisTrendingStore : ITrendingStore, IDisposable
                     _flushedOnce = true;
                     var elapsed = _time.GetElapsedTime(started);
                     Volatile.Write(ref _lastFlushMs, elapsed.TotalMilliseconds);
-                    _metrics.RecordFlush(elapsed, pending.Total);
+                    _metrics.RecordFlush(elapsed);
                     if (_failure is { } previous)
                     {
                         _failure = null;

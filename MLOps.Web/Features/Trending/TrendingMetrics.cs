@@ -71,8 +71,7 @@ public sealed class TrendingMetrics
         _reconnects.Add(1, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("reason", reason));
     }
 
-    public void RecordFlush(TimeSpan elapsed, long counts) =>
-        _flushDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("counts", counts > 0 ? "some" : "none"));
+    public void RecordFlush(TimeSpan elapsed) => _flushDuration.Record(elapsed.TotalSeconds);
 
     public void FlushFailed() => _flushFailures.Add(1);
 
