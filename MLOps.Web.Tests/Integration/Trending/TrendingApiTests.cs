@@ -221,6 +221,26 @@ public sealed class TrendingApiTests
         Assert.ThrowsAny<Exception>(() => app.CreateClient());
     }
 
+    [Fact]
+    public async Task With_redis_unreachable_readiness_fails_on_trending_while_counting_and_reading_go_on()
+    {
+        var settings = RedisTestSettings.For($"127.0.0.1:{OwnRedisServer.FreePort()},connectTimeout=500", $"hashtags-{Guid.NewGuid():N}");
+        settings["Trending:Slide"] = "00:00:00.5";
+        await using var app = new MLOpsFactory(settings);
+        using var client = app.CreateClient();
+
+        var pushed = await client.PostAsJsonAsync("/api/posts", new object[] { new { text = "#Thanksgiving" }, new { text = "#thanksgiving" } });
+        Assert.Equal(HttpStatusCode.Accepted, pushed.StatusCode);
+
+        var ready = await client.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        var check = (await ready.Content.ReadFromJsonAsync<JsonElement>(Web)).GetProperty("checks").GetProperty("trending");
+        Assert.Equal("Unhealthy", check.GetProperty("status").GetString());
+        Assert.Equal(2, check.GetProperty("data").GetProperty("pendingCounts").GetInt64());
+        var snapshot = await GetTrending(client, 1);
+        Assert.Equal([new TrendingTag("thanksgiving", "Thanksgiving", 2)], snapshot.Tags);
+    }
+
     [TrendingRedisFact]
     public async Task With_redis_the_hosted_ingest_flushes_each_slide_into_the_hashtags_set()
     {

@@ -76,6 +76,12 @@ public sealed class RedisTrendingStore : ITrendingStore, IDisposable
         {
             var now = _time.GetUtcNow();
             var started = _time.GetTimestamp();
+            if (!_redis.IsConnected)
+            {
+                // Fail fast instead of queueing behind the reconnect; the slide loop retries with backoff.
+                throw new RedisConnectionException(ConnectionFailureType.UnableToConnect, "Redis is not connected");
+            }
+
             for (var attempt = 0; attempt < 2; attempt++)
             {
                 var pending = _counter.TakePending(now);
@@ -182,7 +188,7 @@ public sealed class RedisTrendingStore : ITrendingStore, IDisposable
     {
         top = Math.Clamp(top, 0, _options.TopN);
         var now = _time.GetUtcNow();
-        if (_failure is null && top > 0)
+        if (_failure is null && top > 0 && _redis.IsConnected)
         {
             try
             {
