@@ -13,4 +13,16 @@ internal static class Eventually
 
         Assert.True(condition(), because);
     }
+
+    /// <summary>Polls an asynchronous <paramref name="condition"/> until it holds or <paramref name="timeout"/> passes; then asserts it.</summary>
+    public static async Task TrueAsync(Func<Task<bool>> condition, TimeSpan timeout, string because)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(await condition(), because);
+    }
 }

@@ -37,9 +37,9 @@ public sealed class TrendingApiTests
         using var client = app.CreateClient();
 
         TrendingSnapshot? snapshot = null;
-        await Eventually.TrueAsync(() =>
+        await Eventually.TrueAsync(async () =>
         {
-            snapshot = GetTrending(client).GetAwaiter().GetResult();
+            snapshot = await GetTrending(client);
             return snapshot.Tags.Any(t => t.Tag == "christmas");
         }, TimeSpan.FromSeconds(15), "christmas is trending");
 
@@ -256,7 +256,7 @@ public sealed class TrendingApiTests
             await client.PostAsJsonAsync("/api/posts", new object[] { new { text = "#Halloween #HalloweenMovies" }, new { text = "#halloween" } });
 
             await Eventually.TrueAsync(
-                () => redis.GetDatabase().SortedSetScore(key, "halloween") == 2,
+                async () => await redis.GetDatabase().SortedSetScoreAsync(key, "halloween") == 2,
                 TimeSpan.FromSeconds(10), "the slide flushed the counts into Redis");
             var ready = await client.GetFromJsonAsync<JsonElement>("/readyz", Web);
             Assert.Equal("redis", ready.GetProperty("checks").GetProperty("trending").GetProperty("data").GetProperty("store").GetString());
