@@ -11,7 +11,19 @@ using StackExchange.Redis;
 
 namespace MLOps.Web.Tests.Integration.Trending;
 
+/// <summary>
+/// The app hosts of these tests run after the parallel phase: Hangfire keeps a process-wide log
+/// provider bound to the last host that configured it, and disposing hosts while other classes
+/// create Hangfire storage races with it.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TrendingAppHostsCollection
+{
+    public const string Name = "Trending app hosts";
+}
+
 /// <summary>The trending HTTP surface of the real app.</summary>
+[Collection(TrendingAppHostsCollection.Name)]
 public sealed class TrendingApiTests
 {
     private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
