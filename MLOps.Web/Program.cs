@@ -1,4 +1,5 @@
 using MLOps.Web.Features.Evaluation;
+using MLOps.Web.Features.Trending;
 using MLOps.Web.Infrastructure.Hangfire;
 using MLOps.Web.Infrastructure.Health;
 using MLOps.Web.Infrastructure.Hosting;
@@ -17,6 +18,7 @@ builder.AddPlatform();
 builder.AddRedis();
 builder.AddHangfireInfrastructure();
 builder.AddEvaluation();
+builder.AddTrending();
 
 var app = builder.Build();
 
@@ -24,6 +26,7 @@ app.UsePlatform();
 app.MapHealthEndpoints();
 app.MapHangfireDashboard();
 app.MapEvaluationEndpoints();
+app.MapTrendingEndpoints();
 
 await app.RunAsync();
 

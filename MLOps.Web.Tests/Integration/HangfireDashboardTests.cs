@@ -58,10 +58,15 @@ public sealed class HangfireDashboardTests
             http.Request.Headers.Authorization = authorization;
         }
 
-        // Hangfire logs through a process-wide provider that the last started host set; once that
-        // host is disposed its LoggerFactory throws. Outside a host, log nowhere.
-        Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
-        return new Hangfire.Dashboard.AspNetCoreDashboardContext(
-            new Hangfire.InMemory.InMemoryStorage(), new Hangfire.DashboardOptions(), http);
+        // A storage that does nothing: creating a real one logs through Hangfire's process-wide
+        // log provider, which may belong to another test's host that is already disposed.
+        return new Hangfire.Dashboard.AspNetCoreDashboardContext(new NullStorage(), new Hangfire.DashboardOptions(), http);
+    }
+
+    private sealed class NullStorage : Hangfire.JobStorage
+    {
+        public override Hangfire.Storage.IMonitoringApi GetMonitoringApi() => throw new NotSupportedException();
+
+        public override Hangfire.Storage.IStorageConnection GetConnection() => throw new NotSupportedException();
     }
 }

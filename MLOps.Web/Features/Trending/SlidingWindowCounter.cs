@@ -1,0 +1,420 @@
+namespace MLOps.Web.Features.Trending;
+
+/// <summary>
+/// The in-process sliding window: one bucket per slide (bucket id = Unix time / slide), running
+/// totals per tag, and the display forms seen for each tag. Adding a hashtag costs one dictionary
+/// lookup by span (no allocation for a tag already in the window). Buckets older than the window are
+/// subtracted from the totals when the window advances. Each bucket slot also tracks how much of its
+/// count was already flushed to Redis, so the Redis store can send deltas, keep them while Redis is
+/// down, and send them again if Redis lost its data. Thread-safe (one lock).
+/// </summary>
+public sealed class SlidingWindowCounter
+{
+    private const int MaxDisplayForms = 8;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, TagEntry> _totals = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TagEntry>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly LinkedList<Bucket> _buckets = new();
+    private readonly Stack<Bucket> _pool = new();
+    private readonly long _slideMs;
+
+    public SlidingWindowCounter(TimeSpan window, TimeSpan slide)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(slide, TimeSpan.FromMilliseconds(1));
+        Slide = slide;
+        Window = window;
+        _slideMs = (long)slide.TotalMilliseconds;
+        BucketCount = Math.Max(1, (int)Math.Ceiling(window.Ticks / (double)slide.Ticks));
+        _lookup = _totals.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public TimeSpan Window { get; }
+
+    public TimeSpan Slide { get; }
+
+    /// <summary>Buckets in the window.</summary>
+    public int BucketCount { get; }
+
+    /// <summary>Distinct tags in the window.</summary>
+    public int DistinctTags
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _totals.Count;
+            }
+        }
+    }
+
+    /// <summary>The bucket that <paramref name="time"/> falls in.</summary>
+    public long BucketId(DateTimeOffset time) => time.ToUnixTimeMilliseconds() / _slideMs;
+
+    /// <summary>Start time of bucket <paramref name="bucketId"/>.</summary>
+    public DateTimeOffset BucketStart(long bucketId) => DateTimeOffset.FromUnixTimeMilliseconds(bucketId * _slideMs);
+
+    /// <summary>Window bounds at <paramref name="now"/>: from the start of the oldest live bucket to now.</summary>
+    public (DateTimeOffset Start, DateTimeOffset End) Bounds(DateTimeOffset now) =>
+        (BucketStart(BucketId(now) - BucketCount + 1), now);
+
+    /// <summary>Counts the hashtags of one post at <paramref name="now"/>; returns how many.</summary>
+    public int AddPost(HashtagExtractor extractor, string? text, IReadOnlyList<string>? hashtags, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            var sink = new Adder(this, CurrentBucket(BucketId(now)));
+            return hashtags is not null
+                ? extractor.ExtractFromEntities(hashtags, ref sink)
+                : extractor.ExtractFromText(text, ref sink);
+        }
+    }
+
+    /// <summary>Adds <paramref name="count"/> occurrences of a tag (key already case-folded).</summary>
+    public void Add(ReadOnlySpan<char> key, ReadOnlySpan<char> display, long count, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            AddLocked(CurrentBucket(BucketId(now)), key, display, count);
+        }
+    }
+
+    /// <summary>Drops the buckets that fell out of the window at <paramref name="now"/>.</summary>
+    public void Advance(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            ExpireLocked(BucketId(now));
+        }
+    }
+
+    /// <summary>The top <paramref name="top"/> tags at <paramref name="now"/>, by count, then by key descending (as Redis).</summary>
+    public IReadOnlyList<TrendingTag> Top(int top, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            ExpireLocked(BucketId(now));
+            var heap = new PriorityQueue<TagEntry, TagEntry>(top + 1, TopComparer.Instance);
+            foreach (var entry in _totals.Values)
+            {
+                if (heap.Count < top)
+                {
+                    heap.Enqueue(entry, entry);
+                }
+                else if (TopComparer.Instance.Compare(entry, heap.Peek()) > 0)
+                {
+                    heap.EnqueueDequeue(entry, entry);
+                }
+            }
+
+            var result = new TrendingTag[heap.Count];
+            for (var i = result.Length - 1; i >= 0; i--)
+            {
+                var e = heap.Dequeue();
+                result[i] = new TrendingTag(e.Key, e.Display, e.Count);
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>The window count of one tag (key already case-folded), 0 when absent.</summary>
+    public long CountOf(string key, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            ExpireLocked(BucketId(now));
+            return _totals.TryGetValue(key, out var e) ? e.Count : 0;
+        }
+    }
+
+    /// <summary>
+    /// Counts not yet flushed, per live bucket, at <paramref name="now"/>. Pass the result to
+    /// <see cref="MarkFlushed"/> once Redis has them.
+    /// </summary>
+    public PendingFlush TakePending(DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            ExpireLocked(BucketId(now));
+            var buckets = new List<PendingBucket>();
+            var displays = new Dictionary<string, string>(StringComparer.Ordinal);
+            long total = 0;
+            foreach (var bucket in _buckets)
+            {
+                List<PendingSlot>? slots = null;
+                for (var s = 0; s < bucket.Count; s++)
+                {
+                    var delta = bucket.Counts[s] - bucket.Flushed[s];
+                    if (delta == 0)
+                    {
+                        continue;
+                    }
+
+                    var entry = bucket.Entries[s];
+                    (slots ??= []).Add(new PendingSlot(entry.Key, s, delta));
+                    displays[entry.Key] = entry.Display;
+                    total += delta;
+                }
+
+                if (slots is not null)
+                {
+                    buckets.Add(new PendingBucket(bucket, bucket.Id, slots));
+                }
+            }
+
+            return new PendingFlush(buckets, displays, total);
+        }
+    }
+
+    /// <summary>Records that the counts of <paramref name="pending"/> reached Redis.</summary>
+    public void MarkFlushed(PendingFlush pending)
+    {
+        lock (_lock)
+        {
+            foreach (var b in pending.Buckets)
+            {
+                var bucket = (Bucket)b.Handle;
+                if (bucket.Id != b.BucketId)
+                {
+                    continue; // expired and recycled meanwhile
+                }
+
+                foreach (var slot in b.Slots)
+                {
+                    bucket.Flushed[slot.Slot] += slot.Delta;
+                }
+            }
+        }
+    }
+
+    /// <summary>Marks every live count as not flushed (Redis lost its data and needs all of it again).</summary>
+    public void ResetFlushed()
+    {
+        lock (_lock)
+        {
+            foreach (var bucket in _buckets)
+            {
+                Array.Clear(bucket.Flushed, 0, bucket.Count);
+            }
+        }
+    }
+
+    /// <summary>Counts in live buckets not yet flushed.</summary>
+    public long PendingCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                long total = 0;
+                foreach (var bucket in _buckets)
+                {
+                    for (var s = 0; s < bucket.Count; s++)
+                    {
+                        total += bucket.Counts[s] - bucket.Flushed[s];
+                    }
+                }
+
+                return total;
+            }
+        }
+    }
+
+    private Bucket CurrentBucket(long id)
+    {
+        var last = _buckets.Last?.Value;
+        if (last is not null && last.Id == id)
+        {
+            return last;
+        }
+
+        if (last is not null && last.Id > id)
+        {
+            // The clock went back: count into the newest bucket rather than reorder history.
+            return last;
+        }
+
+        ExpireLocked(id);
+        var bucket = _pool.Count > 0 ? _pool.Pop() : new Bucket();
+        bucket.Id = id;
+        _buckets.AddLast(bucket);
+        return bucket;
+    }
+
+    private void AddLocked(Bucket bucket, ReadOnlySpan<char> key, ReadOnlySpan<char> display, long count)
+    {
+        if (!_lookup.TryGetValue(key, out var entry))
+        {
+            entry = new TagEntry(key.ToString());
+            _totals.Add(entry.Key, entry);
+        }
+
+        entry.Count += count;
+        entry.See(display, count);
+        if (entry.SlotBucket == bucket && entry.SlotBucketId == bucket.Id)
+        {
+            bucket.Counts[entry.Slot] += count;
+        }
+        else
+        {
+            entry.Slot = bucket.Append(entry, count);
+            entry.SlotBucket = bucket;
+            entry.SlotBucketId = bucket.Id;
+        }
+    }
+
+    private void ExpireLocked(long currentId)
+    {
+        var oldestLive = currentId - BucketCount + 1;
+        while (_buckets.First is { } node && node.Value.Id < oldestLive)
+        {
+            var bucket = node.Value;
+            _buckets.RemoveFirst();
+            for (var s = 0; s < bucket.Count; s++)
+            {
+                var entry = bucket.Entries[s];
+                entry.Count -= bucket.Counts[s];
+                if (entry.Count <= 0)
+                {
+                    _totals.Remove(entry.Key);
+                }
+            }
+
+            bucket.Reset();
+            _pool.Push(bucket);
+        }
+    }
+
+    /// <summary>Counts of one flush: per bucket, per tag.</summary>
+    public sealed record PendingFlush(IReadOnlyList<PendingBucket> Buckets, IReadOnlyDictionary<string, string> Displays, long Total);
+
+    public sealed record PendingBucket(object Handle, long BucketId, IReadOnlyList<PendingSlot> Slots);
+
+    public readonly record struct PendingSlot(string Key, int Slot, long Delta);
+
+    private struct Adder(SlidingWindowCounter owner, Bucket bucket) : IHashtagSink
+    {
+        public readonly void OnHashtag(scoped ReadOnlySpan<char> key, scoped ReadOnlySpan<char> display) =>
+            owner.AddLocked(bucket, key, display, 1);
+    }
+
+    private sealed class TagEntry(string key)
+    {
+        private string[] _forms = new string[1];
+        private long[] _formCounts = new long[1];
+        private int _formCount;
+
+        public string Key { get; } = key;
+
+        public long Count;
+        public Bucket? SlotBucket;
+        public long SlotBucketId;
+        public int Slot;
+
+        /// <summary>The form seen most often (the first seen on a tie).</summary>
+        public string Display { get; private set; } = "";
+
+        public void See(ReadOnlySpan<char> display, long count)
+        {
+            var best = -1;
+            for (var i = 0; i < _formCount; i++)
+            {
+                if (display.SequenceEqual(_forms[i]))
+                {
+                    _formCounts[i] += count;
+                    best = i;
+                    break;
+                }
+            }
+
+            if (best < 0)
+            {
+                if (_formCount == MaxDisplayForms)
+                {
+                    return;
+                }
+
+                if (_formCount == _forms.Length)
+                {
+                    Array.Resize(ref _forms, Math.Min(MaxDisplayForms, _forms.Length * 2));
+                    Array.Resize(ref _formCounts, _forms.Length);
+                }
+
+                best = _formCount++;
+                _forms[best] = display.ToString();
+                _formCounts[best] = count;
+                if (best == 0)
+                {
+                    Display = _forms[0];
+                    return;
+                }
+            }
+
+            if (!ReferenceEquals(_forms[best], Display) && _formCounts[best] > CountOf(Display))
+            {
+                Display = _forms[best];
+            }
+        }
+
+        private long CountOf(string form)
+        {
+            for (var i = 0; i < _formCount; i++)
+            {
+                if (ReferenceEquals(_forms[i], form))
+                {
+                    return _formCounts[i];
+                }
+            }
+
+            return 0;
+        }
+    }
+
+    private sealed class Bucket
+    {
+        public long Id;
+        public int Count;
+        public TagEntry[] Entries = new TagEntry[16];
+        public long[] Counts = new long[16];
+        public long[] Flushed = new long[16];
+
+        public int Append(TagEntry entry, long count)
+        {
+            if (Count == Entries.Length)
+            {
+                Array.Resize(ref Entries, Count * 2);
+                Array.Resize(ref Counts, Count * 2);
+                Array.Resize(ref Flushed, Count * 2);
+            }
+
+            Entries[Count] = entry;
+            Counts[Count] = count;
+            Flushed[Count] = 0;
+            return Count++;
+        }
+
+        public void Reset()
+        {
+            Array.Clear(Entries, 0, Count);
+            Count = 0;
+            Id = long.MinValue;
+        }
+    }
+
+    /// <summary>
+    /// Orders entries so that the heap's minimum is the weakest: lower count, then lower key. Ties
+    /// rank as Redis ranks them in a sorted set read in reverse (greater member first), so the
+    /// in-process and Redis stores agree on the top N.
+    /// </summary>
+    private sealed class TopComparer : IComparer<TagEntry>
+    {
+        public static readonly TopComparer Instance = new();
+
+        public int Compare(TagEntry? x, TagEntry? y)
+        {
+            var c = x!.Count.CompareTo(y!.Count);
+            return c != 0 ? c : string.CompareOrdinal(x.Key, y.Key);
+        }
+    }
+}

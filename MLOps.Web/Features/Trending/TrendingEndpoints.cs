@@ -1,0 +1,158 @@
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using MLOps.Web.Infrastructure.Hosting;
+
+namespace MLOps.Web.Features.Trending;
+
+/// <summary>A post sent to <c>POST /api/posts</c>.</summary>
+/// <param name="Text">The post's text; hashtags are extracted from it when <paramref name="Hashtags"/> is absent.</param>
+/// <param name="Hashtags">Hashtags the producer already extracted (with or without '#'); they win over the text.</param>
+public sealed record PushedPost(string? Text, List<string>? Hashtags);
+
+/// <summary>What <c>POST /api/posts</c> counted.</summary>
+public sealed record PushResult(int Accepted, int Hashtags);
+
+/// <summary><c>/api/trending</c> (top tags, SSE stream) and <c>/api/posts</c> (push source).</summary>
+public static class TrendingEndpoints
+{
+    public const int MaxPostLength = 10_000;
+    public const int MaxHashtagsPerPost = 100;
+
+    public static WebApplication MapTrendingEndpoints(this WebApplication app)
+    {
+        var trending = app.MapGroup("/api/trending").WithTags("Trending");
+        trending.MapGet("", GetTopAsync)
+            .WithName("GetTrending")
+            .WithSummary("Top trending hashtags of the current window, with counts, window bounds and source.");
+        trending.MapGet("/stream", Stream)
+            .WithName("StreamTrending")
+            .WithSummary("Server-sent events: the top trending hashtags now, then after every slide.");
+
+        app.MapGroup("/api/posts").WithTags("Trending")
+            .MapPost("", Push)
+            .WithName("PushPosts")
+            .WithSummary("Push source: counts a batch of posts (Trending:Source must be push).")
+            .WithRequestExample("""
+                [
+                  { "text": "Watching Elf again tonight #ChristmasMovies #christmas" },
+                  { "text": "Already extracted upstream", "hashtags": ["WorldCup"] }
+                ]
+                """);
+        return app;
+    }
+
+    private static async Task<Results<Ok<TrendingSnapshot>, ValidationProblem>> GetTopAsync(
+        int? top, ITrendingReader reader, IOptions<TrendingOptions> options, CancellationToken cancellationToken)
+    {
+        if (ValidateTop(top, options.Value) is { } problem)
+        {
+            return problem;
+        }
+
+        return TypedResults.Ok(await reader.GetTopAsync(top ?? options.Value.TopN, cancellationToken));
+    }
+
+    private static Results<ServerSentEventsResult<TrendingSnapshot>, ValidationProblem> Stream(
+        int? top, ITrendingReader reader, TrendingSlideSignal signal, IOptions<TrendingOptions> options, CancellationToken cancellationToken)
+    {
+        if (ValidateTop(top, options.Value) is { } problem)
+        {
+            return problem;
+        }
+
+        return TypedResults.ServerSentEvents(Snapshots(top ?? options.Value.TopN, reader, signal, cancellationToken), "trending");
+    }
+
+    private static async IAsyncEnumerable<TrendingSnapshot> Snapshots(
+        int top, ITrendingReader reader, TrendingSlideSignal signal, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var next = signal.WaitAsync(cancellationToken);
+            yield return await reader.GetTopAsync(top, cancellationToken);
+            try
+            {
+                await next;
+            }
+            catch (OperationCanceledException)
+            {
+                yield break;
+            }
+        }
+    }
+
+    private static Results<Accepted<PushResult>, ValidationProblem, ProblemHttpResult> Push(
+        PushedPost[]? posts, PostIngestor ingestor, IOptions<TrendingOptions> options)
+    {
+        var o = options.Value;
+        if (o.Source != TrendingSourceKind.Push)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Push source not enabled",
+                detail: $"Trending:Source is '{o.SourceName}'; set it to 'push' to accept posts here.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (posts is null || posts.Length == 0)
+        {
+            errors["posts"] = ["Send a non-empty JSON array of posts: [{\"text\": ..., \"hashtags\": [...]?}]."];
+        }
+        else if (posts.Length > o.MaxPushBatch)
+        {
+            errors["posts"] = [$"At most {o.MaxPushBatch} posts per request (Trending:MaxPushBatch); got {posts.Length}."];
+        }
+        else
+        {
+            for (var i = 0; i < posts.Length; i++)
+            {
+                var p = posts[i];
+                if (p is null)
+                {
+                    errors[$"[{i}]"] = ["A post must be an object."];
+                    continue;
+                }
+
+                if (string.IsNullOrWhiteSpace(p.Text) && (p.Hashtags is null || p.Hashtags.Count == 0))
+                {
+                    errors[$"[{i}].text"] = ["Give text, hashtags, or both."];
+                }
+                else if (p.Text is { Length: > MaxPostLength })
+                {
+                    errors[$"[{i}].text"] = [$"At most {MaxPostLength} characters."];
+                }
+
+                if (p.Hashtags is { Count: > MaxHashtagsPerPost })
+                {
+                    errors[$"[{i}].hashtags"] = [$"At most {MaxHashtagsPerPost} hashtags per post."];
+                }
+                else if (p.Hashtags?.Any(h => h is null) == true)
+                {
+                    errors[$"[{i}].hashtags"] = ["Hashtags must be strings."];
+                }
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var hashtags = 0;
+        foreach (var p in posts!)
+        {
+            hashtags += ingestor.Ingest(p.Text, p.Hashtags is { Count: > 0 } ? p.Hashtags : null);
+        }
+
+        return TypedResults.Accepted((string?)null, new PushResult(posts.Length, hashtags));
+    }
+
+    private static ValidationProblem? ValidateTop(int? top, TrendingOptions options) =>
+        top is { } t && (t < 1 || t > options.TopN)
+            ? TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["top"] = [$"top must be between 1 and {options.TopN} (Trending:TopN)."],
+            })
+            : null;
+}
