@@ -1,21 +1,30 @@
+using MLOps.Web.Features.Catalog;
 using MLOps.Web.Infrastructure.Hangfire;
 using MLOps.Web.Infrastructure.Health;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Redis;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(CatalogCommands.HostArguments(args));
 
 builder.AddPlatform();
 builder.AddRedis();
 builder.AddHangfireInfrastructure();
+builder.AddCatalog();
+
+if (CatalogCommands.IsCommand(args))
+{
+    return await CatalogCommands.RunAsync(builder, args);
+}
 
 var app = builder.Build();
 
 app.UsePlatform();
 app.MapHealthEndpoints();
 app.MapHangfireDashboard();
+app.MapCatalogEndpoints();
 
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public so that WebApplicationFactory can host it in tests.</summary>
 public partial class Program;
