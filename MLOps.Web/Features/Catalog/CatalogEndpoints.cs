@@ -13,10 +13,10 @@ public sealed record CatalogSummary(string Engine, long Documents);
 /// <summary><c>/api/search</c> and <c>/api/catalog</c>.</summary>
 public static class CatalogEndpoints
 {
+    // A JSON array example (Swagger shows JSON examples); the same documents as bulk NDJSON or JSON lines work too.
     private const string ImportExample =
         """
-        {"index":{"_id":"sample-1"}}
-        {"title":"The Lantern Below the Snow","overview":"Two siblings follow a lost reindeer...","genres":[{"name":"Family"}],"release_date":"2021-12-03"}
+        [{"id":"sample-1","title":"The Lantern Below the Snow","overview":"Two siblings follow a lost reindeer to Santa's workshop on Christmas Eve.","genres":[{"name":"Family"}],"release_date":"2019-11-29"}]
         """;
 
     public static WebApplication MapCatalogEndpoints(this WebApplication app)
@@ -36,8 +36,8 @@ public static class CatalogEndpoints
         catalog.MapPost("/import", ImportAsync)
             .WithName("ImportCatalog")
             .WithSummary("Imports documents from the request body: Elasticsearch bulk NDJSON, JSON lines or a JSON array (detected). Bad records are reported by line and skipped; strict=true rejects the whole import and writes nothing.")
-            .Accepts<string>("application/x-ndjson", "application/json", "text/plain")
-            .WithRequestExample(ImportExample, "application/x-ndjson");
+            .Accepts<string>("application/json", "application/x-ndjson", "text/plain")
+            .WithRequestExample(ImportExample);
         return app;
     }
 

@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using MLOps.Web.Features.Catalog;
+using MLOps.Web.Features.Trending;
+using MLOps.Web.Tests.Support;
+
+namespace MLOps.Web.Tests.Integration.Catalog;
+
+/// <summary>An in-test fake of the Trending feature's reader (that feature is built elsewhere).</summary>
+public sealed class FakeTrendingReader : ITrendingReader
+{
+    public IReadOnlyList<TrendingTag> Tags { get; set; } = [];
+
+    public Task<TrendingSnapshot> GetTopAsync(int top, CancellationToken cancellationToken) =>
+        Task.FromResult(new TrendingSnapshot([.. Tags.Take(top)], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(5), "fake"));
+}
+
+/// <summary>The app on Lucene in a temp data folder, the sample catalog loaded, a fake trending reader.</summary>
+public sealed class CatalogAppFactory : MLOpsFactory
+{
+    public CatalogAppFactory()
+        : base(new Dictionary<string, string?> { ["Search:Trending:TextWeight"] = "0.5", ["Search:Trending:TagWeight"] = "0.5" })
+    {
+    }
+
+    public FakeTrendingReader Trending { get; } = new();
+
+    public ICatalogIndex Index => Services.GetRequiredService<ICatalogIndex>();
+
+    /// <summary>Waits until the sample catalog is in the index.</summary>
+    public async Task<HttpClient> ReadyClientAsync()
+    {
+        var client = CreateClient();
+        await Services.GetRequiredService<SampleCatalogLoader>().Completion.WaitAsync(TimeSpan.FromSeconds(60));
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(s => s.AddSingleton<ITrendingReader>(Trending));
+    }
+}
