@@ -167,4 +167,15 @@ public sealed class LuceneCatalogIndexTests : IDisposable
         Assert.Equal(0.5f, (await index.GetAsync("a", CancellationToken.None))!.Classifications["classification_x"]);
         Assert.Equal(1, await index.CountAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task Sorting_by_a_field_no_document_has_returns_every_match()
+    {
+        using var index = Open();
+        await index.IndexAsync([Doc("b", "B", "b", "Family"), Doc("a", "A", "a", "Family")], CancellationToken.None);
+
+        var result = await index.SearchAsync(new SearchQuery { Genre = "family", Sort = SearchSortKind.Field, SortField = "classification_never" }, CancellationToken.None);
+
+        Assert.Equal(["a", "b"], result.Hits.Select(h => h.Document.Id));
+    }
 }
