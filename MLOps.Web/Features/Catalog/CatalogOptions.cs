@@ -54,11 +54,11 @@ public sealed class ElasticsearchOptions
     /// <summary>SHA-256 fingerprint of the cluster's CA certificate (hex, colons optional), for self-signed clusters.</summary>
     public string? CertificateFingerprint { get; set; }
 
-    [Range(1, 600)]
+    [Range(1, 600, ErrorMessage = "Search:Elasticsearch:RequestTimeoutSeconds must be between 1 and 600.")]
     public int RequestTimeoutSeconds { get; set; } = 30;
 
     /// <summary>Replicas of the index this service creates (0 suits a single-node cluster).</summary>
-    [Range(0, 1000)]
+    [Range(0, 1000, ErrorMessage = "Search:Elasticsearch:NumberOfReplicas must be between 0 and 1000.")]
     public int NumberOfReplicas { get; set; }
 
     /// <summary>Bulk writes' <c>refresh</c>: <c>wait_for</c> (searches see a write once it returns), <c>true</c> or <c>false</c>.</summary>
@@ -72,15 +72,15 @@ public sealed class TrendingSearchOptions
     public const string SectionName = "Search:Trending";
 
     /// <summary>Weight of the normalised text score (BM25 / best BM25 of the query).</summary>
-    [Range(0.0, 1000.0)]
+    [Range(0.0, 1000.0, ErrorMessage = "Search:Trending:TextWeight must be between 0.0 and 1000.0.")]
     public float TextWeight { get; set; } = 0.5f;
 
     /// <summary>Total weight of the trending tags' classification scores, shared by their trending counts.</summary>
-    [Range(0.0, 1000.0)]
+    [Range(0.0, 1000.0, ErrorMessage = "Search:Trending:TagWeight must be between 0.0 and 1000.0.")]
     public float TagWeight { get; set; } = 0.5f;
 
     /// <summary>How many of the top trending tags take part.</summary>
-    [Range(1, 100)]
+    [Range(1, 100, ErrorMessage = "Search:Trending:Top must be between 1 and 100.")]
     public int Top { get; set; } = 5;
 }
 
@@ -90,18 +90,18 @@ public sealed class CatalogImportOptions
     public const string SectionName = "Search:Import";
 
     /// <summary>Documents per bulk write.</summary>
-    [Range(1, 100_000)]
+    [Range(1, 100_000, ErrorMessage = "Search:Import:BatchSize must be between 1 and 100000.")]
     public int BatchSize { get; set; } = 1000;
 
     /// <summary>Errors listed in a report (all are counted).</summary>
-    [Range(1, 100_000)]
+    [Range(1, 100_000, ErrorMessage = "Search:Import:MaxReportedErrors must be between 1 and 100000.")]
     public int MaxReportedErrors { get; set; } = 100;
 
     /// <summary>Longest accepted line, in bytes; a longer line stops the import (memory stays bounded).</summary>
-    [Range(1024, int.MaxValue)]
+    [Range(1024, int.MaxValue, ErrorMessage = "Search:Import:MaxLineBytes must be between 1024 and 2147483647.")]
     public int MaxLineBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>Largest request body <c>POST /api/catalog/import</c> accepts, in bytes.</summary>
-    [Range(1, long.MaxValue)]
+    [Range(1, long.MaxValue, ErrorMessage = "Search:Import:MaxRequestBodyBytes must be between 1 and 9223372036854775807.")]
     public long MaxRequestBodyBytes { get; set; } = 4L * 1024 * 1024 * 1024;
 }
