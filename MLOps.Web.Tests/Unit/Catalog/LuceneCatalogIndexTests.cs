@@ -178,4 +178,15 @@ public sealed class LuceneCatalogIndexTests : IDisposable
 
         Assert.Equal(["a", "b"], result.Hits.Select(h => h.Document.Id));
     }
+
+    [Fact]
+    public async Task Relevance_is_scored_with_bm25_as_elasticsearch_does()
+    {
+        using var index = Open();
+        await index.IndexAsync([Doc("a", "Christmas", "A christmas story.")], CancellationToken.None);
+
+        var result = await index.SearchAsync(new SearchQuery { Text = "christmas", Explain = true }, CancellationToken.None);
+
+        Assert.Contains("BM25Similarity", result.Hits[0].Explanation, StringComparison.Ordinal);
+    }
 }

@@ -5,6 +5,7 @@ using Lucene.Net.Documents;
 using Lucene.Net.Index;
 using Lucene.Net.QueryParsers.Classic;
 using Lucene.Net.Search;
+using Lucene.Net.Search.Similarities;
 using Lucene.Net.Store;
 using Lucene.Net.Util;
 using MLOps.Web.Features.Catalog;
@@ -36,6 +37,9 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
 
     private const int ScanPageSize = 1000;
 
+    /// <summary>BM25 (k1 1.2, b 0.75), as Elasticsearch scores; Lucene 4.8's default is classic TF-IDF.</summary>
+    internal static readonly BM25Similarity Similarity = new();
+
     private readonly LuceneDirectory _directory;
     private readonly Analyzer _analyzer;
     private readonly IndexWriter _writer;
@@ -53,7 +57,11 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
         _analyzer = new EnglishAnalyzer(Version);
         try
         {
-            _writer = new IndexWriter(_directory, new IndexWriterConfig(Version, _analyzer) { OpenMode = OpenMode.CREATE_OR_APPEND });
+            _writer = new IndexWriter(_directory, new IndexWriterConfig(Version, _analyzer)
+            {
+                OpenMode = OpenMode.CREATE_OR_APPEND,
+                Similarity = Similarity,
+            });
         }
         catch (LockObtainFailedException ex)
         {
@@ -63,7 +71,7 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
                 $"The Lucene index at '{path}' is locked by another process (is the service running?). Stop it or use another Storage:DataDirectory.", ex);
         }
 
-        _searchers = new SearcherManager(_writer, applyAllDeletes: true, searcherFactory: null);
+        _searchers = new SearcherManager(_writer, applyAllDeletes: true, searcherFactory: new Bm25SearcherFactory());
         LuceneLog.Opened(_logger, path, _writer.NumDocs);
     }
 
@@ -323,10 +331,20 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
         _searchers.MaybeRefreshBlocking();
     }
 
+    /// <summary>The live document with this id: a term lookup per segment, no scoring.</summary>
     private static CatalogDocument? Load(IndexSearcher searcher, string id)
     {
-        var top = searcher.Search(new TermQuery(new Term(IdField, id)), 1);
-        return top.TotalHits == 0 ? null : FromLucene(searcher.Doc(top.ScoreDocs[0].Doc));
+        var term = new Term(IdField, id);
+        foreach (var leaf in searcher.IndexReader.Leaves)
+        {
+            var docs = leaf.AtomicReader.GetTermDocsEnum(term);
+            if (docs is not null && docs.NextDoc() is var doc && doc != DocIdSetIterator.NO_MORE_DOCS)
+            {
+                return FromLucene(leaf.AtomicReader.Document(doc));
+            }
+        }
+
+        return null;
     }
 
     private static CatalogDocument FromLucene(Document stored) => CatalogJson.Parse(stored.Get(SourceField));
@@ -424,6 +442,11 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
         }
 
         return new SearchResult(collector.Total, hits);
+    }
+
+    private sealed class Bm25SearcherFactory : SearcherFactory
+    {
+        public override IndexSearcher NewSearcher(IndexReader reader) => new(reader) { Similarity = Similarity };
     }
 
     /// <summary>Collects the top hits by textWeight × (score / best score) + Σ weight × classification score.</summary>
