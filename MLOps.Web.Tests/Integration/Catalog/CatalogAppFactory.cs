@@ -12,8 +12,12 @@ public sealed class FakeTrendingReader : ITrendingReader
 {
     public IReadOnlyList<TrendingTag> Tags { get; set; } = [];
 
-    public Task<TrendingSnapshot> GetTopAsync(int top, CancellationToken cancellationToken) =>
-        Task.FromResult(new TrendingSnapshot([.. Tags.Take(top)], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(5), "fake"));
+    /// <summary>When set, reading fails as an unreachable store would.</summary>
+    public bool Unreachable { get; set; }
+
+    public Task<TrendingSnapshot> GetTopAsync(int top, CancellationToken cancellationToken) => Unreachable
+        ? Task.FromException<TrendingSnapshot>(new TimeoutException("trending store unreachable"))
+        : Task.FromResult(new TrendingSnapshot([.. Tags.Take(top)], DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMinutes(5), "fake"));
 }
 
 /// <summary>The app on Lucene in a temp data folder, the sample catalog loaded, a fake trending reader.</summary>

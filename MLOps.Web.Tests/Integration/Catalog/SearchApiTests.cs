@@ -142,6 +142,27 @@ public sealed class SearchApiTests : IClassFixture<CatalogAppFactory>
         Assert.Contains("text 1 ", first.GetProperty("explanation").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Trending_sort_falls_back_to_text_relevance_when_the_trending_store_is_unreachable()
+    {
+        using var client = await _app.ReadyClientAsync();
+        var relevance = await GetJsonAsync(client, "/api/search?q=christmas&size=5");
+        _app.Trending.Unreachable = true;
+        try
+        {
+            var body = await GetJsonAsync(client, "/api/search?q=christmas&sort=trending&size=5");
+
+            Assert.Empty(body.GetProperty("trending").EnumerateArray());
+            Assert.Equal(
+                relevance.GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("id").GetString()),
+                body.GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("id").GetString()));
+        }
+        finally
+        {
+            _app.Trending.Unreachable = false;
+        }
+    }
+
     [Theory]
     [InlineData("/api/search?sort=classification_christmas%22;%20drop", "sort")]
     [InlineData("/api/search?sort=title", "sort")]

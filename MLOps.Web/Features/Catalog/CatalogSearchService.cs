@@ -36,10 +36,11 @@ public sealed record SearchResponse(
 /// match <c>classification_[a-z0-9_]+</c>; query text must parse as Lucene classic syntax (the same
 /// check for both engines, so a malformed query is a 400 and never reaches the engine).
 /// </summary>
-public sealed class CatalogSearchService(
+public sealed partial class CatalogSearchService(
     ICatalogIndex index,
     IServiceProvider services,
-    IOptions<TrendingSearchOptions> trendingOptions)
+    IOptions<TrendingSearchOptions> trendingOptions,
+    ILogger<CatalogSearchService> logger)
 {
     public const int MaxSize = 1000;
 
@@ -156,7 +157,18 @@ public sealed class CatalogSearchService(
         }
 
         var o = trendingOptions.Value;
-        var snapshot = await reader.GetTopAsync(o.Top, cancellationToken);
+        TrendingSnapshot snapshot;
+        try
+        {
+            snapshot = await reader.GetTopAsync(o.Top, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Search keeps working on text relevance alone while the trending store is unreachable.
+            LogTrendingUnavailable(logger, ex);
+            return [];
+        }
+
         var tags = snapshot.Tags
             .Select(t => (Tag: t, Field: LabelNaming.ToFieldName(t.Tag)))
             .Where(t => t.Field.Length > 0 && CatalogJson.IsScoreField(t.Field) && t.Tag.Count > 0)
@@ -167,6 +179,9 @@ public sealed class CatalogSearchService(
             ? []
             : tags.Select(t => new TrendingWeight(t.Tag.Tag, t.Field, t.Tag.Count, (float)(o.TagWeight * t.Tag.Count / total))).ToList();
     }
+
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "Trending tags unavailable; sort=trending uses text relevance only")]
+    private static partial void LogTrendingUnavailable(ILogger logger, Exception exception);
 
     private static string FirstLine(string message)
     {
