@@ -58,6 +58,9 @@ public sealed class HangfireDashboardTests
             http.Request.Headers.Authorization = authorization;
         }
 
+        // Hangfire's process-wide log provider may still point at a disposed app's LoggerFactory
+        // (tests in parallel start and dispose apps); storage creation would then throw.
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
         return new Hangfire.Dashboard.AspNetCoreDashboardContext(
             new Hangfire.InMemory.InMemoryStorage(), new Hangfire.DashboardOptions(), http);
     }

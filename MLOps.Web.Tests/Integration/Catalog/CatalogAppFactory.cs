@@ -45,4 +45,21 @@ public sealed class CatalogAppFactory : MLOpsFactory
         base.ConfigureWebHost(builder);
         builder.ConfigureTestServices(s => s.AddSingleton<ITrendingReader>(Trending));
     }
+
+    /// <summary>
+    /// Hangfire keeps a process-wide log provider bound to the last started app's LoggerFactory; once
+    /// this app is disposed that factory is too, and any later Hangfire object (in another test)
+    /// would fail. Unbind it so Hangfire falls back to its own default.
+    /// </summary>
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Hangfire.Logging.LogProvider.SetCurrentLogProvider(null);
+    }
 }
