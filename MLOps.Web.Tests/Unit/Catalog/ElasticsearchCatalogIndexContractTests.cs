@@ -37,6 +37,9 @@ public sealed class ElasticsearchCatalogIndexContractTests : CatalogIndexContrac
         Assert.Equal(0, _connection.Remaining);
         Assert.All(_connection.Sent, s => Assert.Equal("application/vnd.elasticsearch+json; compatible-with=7", s.Accept));
         Assert.All(_connection.Sent, s => Assert.DoesNotContain("\"script\"", s.Body ?? "", StringComparison.Ordinal));
+        // Elasticsearch 8 accepts a JSON compatibility media type for _bulk bodies too.
+        Assert.All(_connection.Sent.Where(s => s.Body is not null),
+            s => Assert.Equal("application/vnd.elasticsearch+json; compatible-with=7", s.ContentType));
     }
 
     public void Dispose() => ((IDisposable?)_connection)?.Dispose();
