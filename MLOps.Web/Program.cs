@@ -1,3 +1,4 @@
+using MLOps.Web.Features.Catalog;
 using MLOps.Web.Features.Evaluation;
 using MLOps.Web.Features.Trending;
 using MLOps.Web.Infrastructure.Hangfire;
@@ -8,17 +9,22 @@ using MLOps.Web.Infrastructure.Redis;
 // `dotnet MLOps.Web.dll healthcheck`: the container HEALTHCHECK; probes /healthz and exits, no host.
 if (HealthcheckCommand.IsRequested(args))
 {
-    Environment.ExitCode = await HealthcheckCommand.RunAsync(args, Console.Out, CancellationToken.None);
-    return;
+    return await HealthcheckCommand.RunAsync(args, Console.Out, CancellationToken.None);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(CatalogCommands.HostArguments(args));
 
 builder.AddPlatform();
 builder.AddRedis();
 builder.AddHangfireInfrastructure();
 builder.AddEvaluation();
 builder.AddTrending();
+builder.AddCatalog();
+
+if (CatalogCommands.IsCommand(args))
+{
+    return await CatalogCommands.RunAsync(builder, args);
+}
 
 var app = builder.Build();
 
@@ -27,8 +33,10 @@ app.MapHealthEndpoints();
 app.MapHangfireDashboard();
 app.MapEvaluationEndpoints();
 app.MapTrendingEndpoints();
+app.MapCatalogEndpoints();
 
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public so that WebApplicationFactory can host it in tests.</summary>
 public partial class Program;

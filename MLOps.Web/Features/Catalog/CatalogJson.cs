@@ -1,0 +1,322 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MLOps.Web.Features.Classification;
+
+namespace MLOps.Web.Features.Catalog;
+
+/// <summary>A document that cannot be read: the message says which field and why.</summary>
+public sealed class CatalogFormatException(string message) : Exception(message);
+
+/// <summary>
+/// The JSON form of a <see cref="CatalogDocument"/>, shared by import, the Lucene stored source and
+/// the Elasticsearch <c>_source</c>: <c>id</c>, <c>title</c>, <c>overview</c>, <c>tagline</c>,
+/// <c>genres</c> (strings), <c>release_date</c>, every <c>classification_*</c> score,
+/// <c>classification_model</c>, <c>classified_at</c>, and any other field as it came.
+/// </summary>
+public static class CatalogJson
+{
+    public const string Id = "id";
+    public const string Title = "title";
+    public const string Overview = "overview";
+    public const string Tagline = "tagline";
+    public const string Genres = "genres";
+    public const string ReleaseDate = "release_date";
+    public const string ClassificationModel = "classification_model";
+    public const string ClassifiedAt = "classified_at";
+
+    /// <summary>Longest id accepted (Elasticsearch's <c>_id</c> limit is 512 bytes).</summary>
+    public const int MaxIdLength = 512;
+
+    /// <summary>True for a field that holds a classification score (not the model or timestamp fields).</summary>
+    public static bool IsScoreField(string name) =>
+        LabelNaming.IsFieldName(name) && !string.Equals(name, ClassificationModel, StringComparison.Ordinal);
+
+    /// <summary>Reads a document; <paramref name="idOverride"/> (a bulk action's <c>_id</c>) wins over the body's id.</summary>
+    /// <exception cref="CatalogFormatException">The document is not usable.</exception>
+    public static CatalogDocument Parse(JsonElement root, string? idOverride = null)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new CatalogFormatException($"expected a JSON object, found {root.ValueKind.ToString().ToLowerInvariant()}");
+        }
+
+        var id = idOverride;
+        if (id is null && root.TryGetProperty(Id, out var idElement))
+        {
+            id = ReadId(idElement, Id);
+        }
+
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            throw new CatalogFormatException("id is missing");
+        }
+
+        if (id.Length > MaxIdLength)
+        {
+            throw new CatalogFormatException($"id is longer than {MaxIdLength} characters");
+        }
+
+        var doc = new CatalogDocument { Id = id };
+        var hasTitle = false;
+        foreach (var p in root.EnumerateObject())
+        {
+            switch (p.Name)
+            {
+                case Id:
+                    break;
+                case Title:
+                    doc.Title = ReadString(p.Value, Title) ?? "";
+                    hasTitle = doc.Title.Length > 0;
+                    break;
+                case Overview:
+                    doc.Overview = ReadString(p.Value, Overview);
+                    break;
+                case Tagline:
+                    doc.Tagline = ReadString(p.Value, Tagline);
+                    break;
+                case ReleaseDate:
+                    doc.ReleaseDate = ReadString(p.Value, ReleaseDate);
+                    break;
+                case Genres:
+                    doc.Genres = ReadGenres(p.Value);
+                    break;
+                case ClassificationModel:
+                    doc.ClassificationModel = ReadString(p.Value, ClassificationModel);
+                    break;
+                case ClassifiedAt:
+                    doc.ClassifiedAt = ReadTimestamp(p.Value);
+                    break;
+                default:
+                    if (IsScoreField(p.Name))
+                    {
+                        // null is how Elasticsearch partial updates remove a score; absent and null read the same.
+                        if (p.Value.ValueKind == JsonValueKind.Number)
+                        {
+                            doc.Classifications[p.Name] = p.Value.GetSingle();
+                        }
+                        else if (p.Value.ValueKind != JsonValueKind.Null)
+                        {
+                            throw new CatalogFormatException($"{p.Name} must be a number");
+                        }
+                    }
+                    else
+                    {
+                        doc.Extra[p.Name] = p.Value.Clone();
+                    }
+
+                    break;
+            }
+        }
+
+        if (!hasTitle)
+        {
+            throw new CatalogFormatException("title is missing or empty");
+        }
+
+        return doc;
+    }
+
+    /// <summary>Reads a document from UTF-8 JSON text.</summary>
+    public static CatalogDocument Parse(string json)
+    {
+        using var parsed = JsonDocument.Parse(json);
+        return Parse(parsed.RootElement);
+    }
+
+    /// <summary>An id given as a string or a number (TMDB ids are numbers).</summary>
+    public static string ReadId(JsonElement element, string field) => element.ValueKind switch
+    {
+        JsonValueKind.String => element.GetString()!,
+        JsonValueKind.Number => element.GetRawText(),
+        _ => throw new CatalogFormatException($"{field} must be a string or a number"),
+    };
+
+    /// <summary>Writes the document's JSON form. <paramref name="writeNulls"/> writes absent optional fields as null.</summary>
+    public static void Write(Utf8JsonWriter writer, CatalogDocument doc, bool writeNulls = false)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(Id, doc.Id);
+        writer.WriteString(Title, doc.Title);
+        WriteOptional(writer, Overview, doc.Overview, writeNulls);
+        WriteOptional(writer, Tagline, doc.Tagline, writeNulls);
+        writer.WriteStartArray(Genres);
+        foreach (var g in doc.Genres)
+        {
+            writer.WriteStringValue(g);
+        }
+
+        writer.WriteEndArray();
+        WriteOptional(writer, ReleaseDate, doc.ReleaseDate, writeNulls);
+        foreach (var (name, value) in doc.Extra)
+        {
+            writer.WritePropertyName(name);
+            value.WriteTo(writer);
+        }
+
+        foreach (var (name, score) in doc.Classifications.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            writer.WriteNumber(name, score);
+        }
+
+        WriteOptional(writer, ClassificationModel, doc.ClassificationModel, writeNulls: false);
+        if (doc.ClassifiedAt is { } at)
+        {
+            writer.WriteString(ClassifiedAt, FormatTimestamp(at));
+        }
+
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The document's JSON text.</summary>
+    public static string Serialize(CatalogDocument doc, bool writeNulls = false)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            Write(writer, doc, writeNulls);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>The document as a mutable JSON object (what the Elasticsearch adapter sends).</summary>
+    public static JsonObject ToJsonObject(CatalogDocument doc, bool writeNulls = false) =>
+        JsonNode.Parse(Serialize(doc, writeNulls))!.AsObject();
+
+    /// <summary>UTC, millisecond precision, ISO 8601: readable by Elasticsearch's default date format.</summary>
+    public static string FormatTimestamp(DateTimeOffset at) =>
+        at.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A copy of <paramref name="incoming"/> that keeps the classification fields already stored in
+    /// <paramref name="existing"/>; scores the incoming document carries win.
+    /// </summary>
+    public static CatalogDocument MergeKeepingClassifications(CatalogDocument? existing, CatalogDocument incoming)
+    {
+        if (existing is null || (existing.Classifications.Count == 0 && existing.ClassificationModel is null && existing.ClassifiedAt is null))
+        {
+            return incoming;
+        }
+
+        var merged = new Dictionary<string, float>(existing.Classifications, StringComparer.Ordinal);
+        foreach (var (k, v) in incoming.Classifications)
+        {
+            merged[k] = v;
+        }
+
+        return new CatalogDocument
+        {
+            Id = incoming.Id,
+            Title = incoming.Title,
+            Overview = incoming.Overview,
+            Tagline = incoming.Tagline,
+            Genres = incoming.Genres,
+            ReleaseDate = incoming.ReleaseDate,
+            Extra = incoming.Extra,
+            Classifications = merged,
+            ClassificationModel = incoming.ClassificationModel ?? existing.ClassificationModel,
+            ClassifiedAt = incoming.ClassifiedAt ?? existing.ClassifiedAt,
+        };
+    }
+
+    /// <summary>Applies a classification update in place: sets scores, removes fields, records model and time.</summary>
+    public static void Apply(CatalogDocument doc, ClassificationUpdate update)
+    {
+        if (update.RemoveFields is { } remove)
+        {
+            foreach (var field in remove)
+            {
+                doc.Classifications.Remove(field);
+            }
+        }
+
+        foreach (var (field, score) in update.Scores)
+        {
+            doc.Classifications[field] = score;
+        }
+
+        doc.ClassificationModel = update.ModelId;
+        doc.ClassifiedAt = update.ClassifiedAt;
+    }
+
+    /// <summary>Throws when an update names a field that is not a classification score field.</summary>
+    public static void Validate(ClassificationUpdate update)
+    {
+        foreach (var field in update.Scores.Keys.Concat(update.RemoveFields ?? []))
+        {
+            if (!IsScoreField(field))
+            {
+                throw new ArgumentException($"'{field}' is not a classification field (classification_[a-z0-9_]+).", nameof(update));
+            }
+        }
+    }
+
+    private static void WriteOptional(Utf8JsonWriter writer, string name, string? value, bool writeNulls)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+        else if (writeNulls)
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    private static string? ReadString(JsonElement element, string field) => element.ValueKind switch
+    {
+        JsonValueKind.String => element.GetString(),
+        JsonValueKind.Null => null,
+        _ => throw new CatalogFormatException($"{field} must be a string"),
+    };
+
+    private static DateTimeOffset? ReadTimestamp(JsonElement element)
+    {
+        if (element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind == JsonValueKind.String
+            && DateTimeOffset.TryParse(element.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+        {
+            return at;
+        }
+
+        throw new CatalogFormatException($"{ClassifiedAt} must be an ISO 8601 timestamp");
+    }
+
+    private static string[] ReadGenres(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Null:
+                return [];
+            case JsonValueKind.String:
+                return [element.GetString()!];
+            case JsonValueKind.Array:
+                var genres = new List<string>(element.GetArrayLength());
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    var name = item.ValueKind switch
+                    {
+                        JsonValueKind.String => item.GetString(),
+                        JsonValueKind.Object when item.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String => n.GetString(),
+                        _ => throw new CatalogFormatException($"genres[{i}] must be a string or an object with a string \"name\""),
+                    };
+                    if (!string.IsNullOrWhiteSpace(name))
+                    {
+                        genres.Add(name.Trim());
+                    }
+
+                    i++;
+                }
+
+                return [.. genres];
+            default:
+                throw new CatalogFormatException("genres must be an array of strings or of {\"name\": ...} objects");
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MLOps.Web.Features.Catalog;
+
+/// <summary>Which search engine holds the catalog, and where.</summary>
+public sealed class SearchOptions
+{
+    public const string SectionName = "Search";
+
+    /// <summary><c>lucene</c> (embedded index on local disk, the default) or <c>elasticsearch</c>.</summary>
+    [Required]
+    [RegularExpression("^(lucene|elasticsearch)$", ErrorMessage = "Search:Engine must be 'lucene' or 'elasticsearch'.")]
+    public string Engine { get; set; } = "lucene";
+
+    /// <summary>Lucene index folder; relative paths resolve under <c>Storage:DataDirectory</c>.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string LuceneIndexPath { get; set; } = "index";
+
+    /// <summary>Load the bundled sample catalog on start when the index is empty.</summary>
+    public bool LoadSampleCatalog { get; set; } = true;
+
+    /// <summary>The sample catalog file, relative to the application folder.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string SampleCatalogPath { get; set; } = "SampleData/catalog.jsonl";
+
+    public bool UsesElasticsearch => string.Equals(Engine, "elasticsearch", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>Elasticsearch connection (used when <c>Search:Engine</c> is <c>elasticsearch</c>).</summary>
+public sealed class ElasticsearchOptions
+{
+    public const string SectionName = "Search:Elasticsearch";
+
+    /// <summary>Node URLs, comma-separated.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Url { get; set; } = "http://localhost:9200";
+
+    [Required(AllowEmptyStrings = false)]
+    [RegularExpression("^[a-z0-9][a-z0-9_.-]*$", ErrorMessage = "Search:Elasticsearch:Index must be a lower-case index name.")]
+    public string Index { get; set; } = "tmdb";
+
+    /// <summary>Basic auth user; its password from <see cref="Password"/> (env) or <see cref="PasswordFile"/>.</summary>
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    public string? PasswordFile { get; set; }
+
+    /// <summary>API key (the base64 "id:key" form Elasticsearch returns as <c>encoded</c>), from env or <see cref="ApiKeyFile"/>.</summary>
+    public string? ApiKey { get; set; }
+
+    public string? ApiKeyFile { get; set; }
+
+    /// <summary>SHA-256 fingerprint of the cluster's CA certificate (hex, colons optional), for self-signed clusters.</summary>
+    public string? CertificateFingerprint { get; set; }
+
+    [Range(1, 600, ErrorMessage = "Search:Elasticsearch:RequestTimeoutSeconds must be between 1 and 600.")]
+    public int RequestTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Replicas of the index this service creates (0 suits a single-node cluster).</summary>
+    [Range(0, 1000, ErrorMessage = "Search:Elasticsearch:NumberOfReplicas must be between 0 and 1000.")]
+    public int NumberOfReplicas { get; set; }
+
+    /// <summary>Bulk writes' <c>refresh</c>: <c>wait_for</c> (searches see a write once it returns), <c>true</c> or <c>false</c>.</summary>
+    [RegularExpression("^(wait_for|true|false)$", ErrorMessage = "Search:Elasticsearch:Refresh must be wait_for, true or false.")]
+    public string Refresh { get; set; } = "wait_for";
+}
+
+/// <summary>How <c>sort=trending</c> blends text relevance with trending classification scores.</summary>
+public sealed class TrendingSearchOptions
+{
+    public const string SectionName = "Search:Trending";
+
+    /// <summary>Weight of the normalised text score (BM25 / best BM25 of the query).</summary>
+    [Range(0.0, 1000.0, ErrorMessage = "Search:Trending:TextWeight must be between 0.0 and 1000.0.")]
+    public float TextWeight { get; set; } = 0.5f;
+
+    /// <summary>Total weight of the trending tags' classification scores, shared by their trending counts.</summary>
+    [Range(0.0, 1000.0, ErrorMessage = "Search:Trending:TagWeight must be between 0.0 and 1000.0.")]
+    public float TagWeight { get; set; } = 0.5f;
+
+    /// <summary>How many of the top trending tags take part.</summary>
+    [Range(1, 100, ErrorMessage = "Search:Trending:Top must be between 1 and 100.")]
+    public int Top { get; set; } = 5;
+}
+
+/// <summary>Catalog import settings.</summary>
+public sealed class CatalogImportOptions
+{
+    public const string SectionName = "Search:Import";
+
+    /// <summary>Documents per bulk write.</summary>
+    [Range(1, 100_000, ErrorMessage = "Search:Import:BatchSize must be between 1 and 100000.")]
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>Errors listed in a report (all are counted).</summary>
+    [Range(1, 100_000, ErrorMessage = "Search:Import:MaxReportedErrors must be between 1 and 100000.")]
+    public int MaxReportedErrors { get; set; } = 100;
+
+    /// <summary>Longest accepted line, in bytes; a longer line stops the import (memory stays bounded).</summary>
+    [Range(1024, int.MaxValue, ErrorMessage = "Search:Import:MaxLineBytes must be between 1024 and 2147483647.")]
+    public int MaxLineBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>Largest request body <c>POST /api/catalog/import</c> accepts, in bytes.</summary>
+    [Range(1, long.MaxValue, ErrorMessage = "Search:Import:MaxRequestBodyBytes must be between 1 and 9223372036854775807.")]
+    public long MaxRequestBodyBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+}
