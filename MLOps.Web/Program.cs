@@ -1,3 +1,5 @@
+using MLOps.Web.Features.Classification;
+using MLOps.Web.Features.Models;
 using MLOps.Web.Infrastructure.Hangfire;
 using MLOps.Web.Infrastructure.Health;
 using MLOps.Web.Infrastructure.Hosting;
@@ -8,12 +10,16 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatform();
 builder.AddRedis();
 builder.AddHangfireInfrastructure();
+builder.AddModels();
+builder.AddClassification();
 
 var app = builder.Build();
 
 app.UsePlatform();
 app.MapHealthEndpoints();
 app.MapHangfireDashboard();
+app.MapClassificationEndpoints();
+app.MapModelsEndpoints();
 
 await app.RunAsync();
 
