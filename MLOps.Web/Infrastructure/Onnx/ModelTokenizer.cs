@@ -145,22 +145,35 @@ public sealed class ModelTokenizer
         return File.Exists(path) ? path : throw new ModelPackageException($"Missing tokenizer file '{file}' in {directory}.");
     }
 
+    /// <summary>
+    /// WordPiece (the library's) behind BERT's own basic tokenisation (<see cref="BertBasicNormalizer"/>,
+    /// <see cref="BertBasicPreTokenizer"/>): the library's BertTokenizer drops emoji and other symbols,
+    /// where BERT maps them to [UNK] or their vocabulary entry.
+    /// </summary>
     private static ModelTokenizer LoadWordPiece(string vocab, bool lowercase)
     {
-        var tok = BertTokenizer.Create(vocab, new BertOptions
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var n = 0;
+        foreach (var line in File.ReadLines(vocab))
         {
-            LowerCaseBeforeTokenization = lowercase,
-            // HF BertTokenizer: strip_accents follows do_lower_case.
-            RemoveNonSpacingMarks = lowercase,
-            IndividuallyTokenizeCjk = true,
-            ApplyBasicTokenization = true,
+            ids.TryAdd(line.TrimEnd('\r'), n++);
+        }
+
+        int Special(string token) => ids.TryGetValue(token, out var id) ? id
+            : throw new ModelPackageException($"vocab.txt lacks the special token {token}.");
+
+        var tok = WordPieceTokenizer.Create(vocab, new WordPieceOptions
+        {
+            Normalizer = new BertBasicNormalizer(lowercase),
+            PreTokenizer = new BertBasicPreTokenizer(),
+            UnknownToken = "[UNK]",
         });
         return new ModelTokenizer(
             "wordpiece",
-            (text, max) => tok.EncodeToIds(text, max, addSpecialTokens: false, out _, out _),
-            tok.ClassificationTokenId,
-            tok.SeparatorTokenId,
-            tok.PaddingTokenId,
+            (text, max) => tok.EncodeToIds(text, max, out _, out _),
+            Special("[CLS]"),
+            Special("[SEP]"),
+            Special("[PAD]"),
             [],
             segments: true);
     }
