@@ -28,6 +28,7 @@ public sealed class ModelManifest
     public int MaxTokens { get; set; } = 512;
 
     /// <summary>NLI: class name -> logit index (from the model's config.json).</summary>
+    [JsonPropertyName("label2id")]
     public Dictionary<string, int>? Label2Id { get; set; }
 
     public string HypothesisTemplate { get; set; } = DefaultTemplate;
