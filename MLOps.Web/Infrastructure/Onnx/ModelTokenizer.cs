@@ -18,7 +18,7 @@ public sealed class ModelPackageException(string message, Exception? inner = nul
 /// <c>&lt;s&gt; a &lt;/s&gt;&lt;/s&gt; b &lt;/s&gt;</c>. Pairs truncate only the first text (the premise).
 /// Thread-safe.
 /// </summary>
-public sealed class ModelTokenizer
+public sealed partial class ModelTokenizer
 {
     private readonly Func<string, int, IReadOnlyList<int>> _encode;
     private readonly int _bos;
@@ -192,23 +192,35 @@ public sealed class ModelTokenizer
                 ? found
                 : throw new ModelPackageException($"vocab.json lacks the special token {names[0]}.");
 
-        CodeGenTokenizer tok;
-        using (var v = File.OpenRead(vocab))
-        using (var m = File.OpenRead(merges))
+        // RoBERTa/BART: GPT-2 byte-level BPE with <s>/</s>/<unk> and GPT-2's pre-tokenisation regex.
+        BpeTokenizer tok;
+        try
         {
-            tok = CodeGenTokenizer.Create(v, m, addPrefixSpace: false, addBeginOfSentence: false, addEndOfSentence: false);
+            tok = BpeTokenizer.Create(new BpeOptions(vocab, merges)
+            {
+                ByteLevel = true,
+                PreTokenizer = new RegexPreTokenizer(Gpt2PreTokenizer(), null),
+                UnknownToken = ids.ContainsKey("<unk>") ? "<unk>" : null,
+            });
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or JsonException or FormatException)
+        {
+            throw new ModelPackageException($"vocab.json / merges.txt cannot be used: {e.Message}", e);
         }
 
         var eos = Special("</s>", "<|endoftext|>");
         return new ModelTokenizer(
             "bpe",
-            (text, max) => tok.EncodeToIds(text, max, addPrefixSpace: false, addBeginningOfSentence: false, addEndOfSentence: false, out _, out _),
+            (text, max) => tok.EncodeToIds(text, max, out _, out _),
             Special("<s>", "<|endoftext|>"),
             eos,
             ids.TryGetValue("<pad>", out var pad) ? pad : eos,
             [eos],
             segments: false);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
+    private static partial System.Text.RegularExpressions.Regex Gpt2PreTokenizer();
 
     private static ModelTokenizer LoadSentencePiece(string model)
     {
