@@ -5,6 +5,11 @@ using MLOps.Web.Infrastructure.Health;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Redis;
 
+if (args is ["bench", ..])
+{
+    return await ClassificationBench.RunAsync(args[1..]);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPlatform();
@@ -22,6 +27,7 @@ app.MapClassificationEndpoints();
 app.MapModelsEndpoints();
 
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public so that WebApplicationFactory can host it in tests.</summary>
 public partial class Program;

@@ -56,7 +56,7 @@ public sealed partial class ModelRegistry : IModelRegistry, IScorerProvider, IAs
         _logger = logger;
         Root = data.Resolve(_options.RegistryDirectory);
         _status = new ModelStatus(ModelStatusKind.Loading, $"Loading model {_options.ActiveModel}.", null);
-        OnnxSettings = new OnnxSessionSettings(_options.IntraOpNumThreads);
+        OnnxSettings = new OnnxSessionSettings(_options.IntraOpNumThreads, _options.AllowSpinning);
         Batching = new BatchingSettings(_options.MaxBatchSize, TimeSpan.FromMilliseconds(_options.BatchDelayMilliseconds), _options.LengthBucketing);
     }
 

@@ -29,6 +29,13 @@ public sealed class ModelsOptions
     [Range(0, 1024)]
     public int IntraOpNumThreads { get; set; }
 
+    /// <summary>
+    /// Let idle ONNX Runtime threads spin between operators. Off by default: on a shared or
+    /// CPU-limited node spinning threads steal the cores the next operator needs (measured 2-8x
+    /// slower under load, docs/benchmarks.md); turn it on for a dedicated inference node.
+    /// </summary>
+    public bool AllowSpinning { get; set; }
+
     /// <summary>Most sequences in one ONNX Runtime run.</summary>
     [Range(1, 1024)]
     public int MaxBatchSize { get; set; } = 32;

@@ -16,7 +16,8 @@ public enum Pooling
 
 /// <summary>ONNX Runtime settings for one session.</summary>
 /// <param name="IntraOpNumThreads">Threads used inside one operator; 0 takes <see cref="Environment.ProcessorCount"/> (cgroup-aware).</param>
-public sealed record OnnxSessionSettings(int IntraOpNumThreads = 0)
+/// <param name="AllowSpinning">Let idle intra-op threads spin (ONNX Runtime's default); off is kinder to shared CPUs.</param>
+public sealed record OnnxSessionSettings(int IntraOpNumThreads = 0, bool AllowSpinning = true)
 {
     public int EffectiveIntraOpThreads => IntraOpNumThreads > 0 ? IntraOpNumThreads : Math.Max(1, Environment.ProcessorCount);
 }
@@ -89,6 +90,7 @@ public sealed class OnnxModelSession : IDisposable
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", settings.AllowSpinning ? "1" : "0");
         try
         {
             _session = new InferenceSession(modelPath, options);
