@@ -120,7 +120,7 @@ public sealed class TinyNliModel
 
     private byte[] BuildOnnx()
     {
-        var graph = new Proto();
+        var graph = new ProtoWriter();
         graph.Message(1, Node("Gather", ["E", "input_ids"], ["e"]));
         graph.Message(1, Node("Gather", ["T", "token_type_ids"], ["t"]));
         graph.Message(1, Node("Add", ["e", "t"], ["h"]));
@@ -142,10 +142,10 @@ public sealed class TinyNliModel
 
         graph.Message(12, ValueInfo("logits", 1, ["batch"], Classes.Length));
 
-        var model = new Proto();
+        var model = new ProtoWriter();
         model.Varint(1, 8); // ir_version
         model.String(2, "mlops-tests");
-        var opset = new Proto();
+        var opset = new ProtoWriter();
         opset.String(1, "");
         opset.Varint(2, 13);
         model.Message(8, opset);
@@ -153,9 +153,9 @@ public sealed class TinyNliModel
         return model.ToArray();
     }
 
-    private static Proto Node(string op, string[] inputs, string[] outputs, Action<Proto>? more = null)
+    private static ProtoWriter Node(string op, string[] inputs, string[] outputs, Action<ProtoWriter>? more = null)
     {
-        var p = new Proto();
+        var p = new ProtoWriter();
         foreach (var i in inputs)
         {
             p.String(1, i);
@@ -172,18 +172,18 @@ public sealed class TinyNliModel
         return p;
     }
 
-    private static Proto IntAttribute(string name, long value)
+    private static ProtoWriter IntAttribute(string name, long value)
     {
-        var p = new Proto();
+        var p = new ProtoWriter();
         p.String(1, name);
         p.Varint(3, value);
         p.Varint(20, 2); // AttributeType.INT
         return p;
     }
 
-    private static Proto FloatTensor(string name, float[,] values)
+    private static ProtoWriter FloatTensor(string name, float[,] values)
     {
-        var p = new Proto();
+        var p = new ProtoWriter();
         p.Varint(1, values.GetLength(0));
         p.Varint(1, values.GetLength(1));
         p.Varint(2, 1); // FLOAT
@@ -200,9 +200,9 @@ public sealed class TinyNliModel
         return p;
     }
 
-    private static Proto Int64Tensor(string name, long value)
+    private static ProtoWriter Int64Tensor(string name, long value)
     {
-        var p = new Proto();
+        var p = new ProtoWriter();
         p.Varint(1, 1);
         p.Varint(2, 7); // INT64
         p.String(8, name);
@@ -210,66 +210,31 @@ public sealed class TinyNliModel
         return p;
     }
 
-    private static Proto ValueInfo(string name, int elemType, string[] symbolicDims, int? lastDim)
+    private static ProtoWriter ValueInfo(string name, int elemType, string[] symbolicDims, int? lastDim)
     {
-        var shape = new Proto();
+        var shape = new ProtoWriter();
         foreach (var d in symbolicDims)
         {
-            var dim = new Proto();
+            var dim = new ProtoWriter();
             dim.String(2, d);
             shape.Message(1, dim);
         }
 
         if (lastDim is { } n)
         {
-            var dim = new Proto();
+            var dim = new ProtoWriter();
             dim.Varint(1, n);
             shape.Message(1, dim);
         }
 
-        var tensor = new Proto();
+        var tensor = new ProtoWriter();
         tensor.Varint(1, elemType);
         tensor.Message(2, shape);
-        var type = new Proto();
+        var type = new ProtoWriter();
         type.Message(1, tensor);
-        var p = new Proto();
+        var p = new ProtoWriter();
         p.String(1, name);
         p.Message(2, type);
         return p;
-    }
-
-    private sealed class Proto
-    {
-        private readonly List<byte> _buffer = [];
-
-        public void Varint(int field, long value)
-        {
-            Raw((ulong)((field << 3) | 0));
-            Raw((ulong)value);
-        }
-
-        public void String(int field, string value) => Bytes(field, Encoding.UTF8.GetBytes(value));
-
-        public void Bytes(int field, byte[] value)
-        {
-            Raw((ulong)((field << 3) | 2));
-            Raw((ulong)value.Length);
-            _buffer.AddRange(value);
-        }
-
-        public void Message(int field, Proto message) => Bytes(field, message.ToArray());
-
-        public byte[] ToArray() => _buffer.ToArray();
-
-        private void Raw(ulong value)
-        {
-            while (value >= 0x80)
-            {
-                _buffer.Add((byte)(value | 0x80));
-                value >>= 7;
-            }
-
-            _buffer.Add((byte)value);
-        }
     }
 }

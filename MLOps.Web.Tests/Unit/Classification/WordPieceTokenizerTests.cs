@@ -49,6 +49,13 @@ public sealed class WordPieceTokenizerTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Truncation_is_token_level_and_may_cut_a_word_between_its_pieces()
+    {
+        Assert.Equal(Ids("[CLS]", "una", "##ffa", "##ble", "[SEP]"), _tokenizer.Encode("unaffable unaffable", 5).Ids);
+        Assert.Equal(Ids("[CLS]", "una", "##ffa", "[SEP]"), _tokenizer.Encode("unaffable unaffable", 4).Ids);
+    }
+
+    [Fact]
     public void A_pair_gets_segment_ids_one_on_the_second_text()
     {
         var encoded = _tokenizer.EncodePair("Hello world", "This is a test.", 256);

@@ -28,13 +28,15 @@ public sealed class NliScorer(
     public async Task<float[][]> ScoreAsync(IReadOnlyList<string> sequences, IReadOnlyList<string> labels, ZeroShotOptions options, CancellationToken cancellationToken)
     {
         var template = options.HypothesisTemplate ?? Settings.DefaultTemplate;
-        var hypotheses = labels.Select(l => ZeroShotMath.Hypothesis(template, l)).ToList();
+        // Each sequence and each hypothesis is tokenised once, then paired.
+        var hypotheses = labels.Select(l => tokenizer.EncodeWithoutSpecialTokens(ZeroShotMath.Hypothesis(template, l))).ToList();
         var pairs = new EncodedText[sequences.Count * labels.Count];
         for (var s = 0; s < sequences.Count; s++)
         {
+            var premise = tokenizer.EncodeWithoutSpecialTokens(sequences[s], Settings.MaxTokens);
             for (var l = 0; l < labels.Count; l++)
             {
-                pairs[(s * labels.Count) + l] = tokenizer.EncodePair(sequences[s], hypotheses[l], Settings.MaxTokens);
+                pairs[(s * labels.Count) + l] = tokenizer.EncodePair(premise, hypotheses[l], Settings.MaxTokens);
             }
         }
 

@@ -82,8 +82,12 @@ public sealed partial class ModelRegistry : IModelRegistry, IScorerProvider, IAs
     /// <summary>Materialises the built-in models and loads the active version (the recorded one, else the configured one).</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
+        var locked = false;
         try
         {
+            // promotions and registrations wait until start-up has settled the active model
+            await _lifecycle.WaitAsync(cancellationToken);
+            locked = true;
             Directory.CreateDirectory(Root);
             if (_options.MaterializeBuiltIns)
             {
@@ -151,6 +155,11 @@ public sealed partial class ModelRegistry : IModelRegistry, IScorerProvider, IAs
         }
         finally
         {
+            if (locked)
+            {
+                _lifecycle.Release();
+            }
+
             _initialized.TrySetResult();
         }
     }

@@ -29,7 +29,18 @@ public sealed partial class ModelTokenizer
     private ModelTokenizer(string kind, Func<string, int, IReadOnlyList<int>> encode, int bos, int eos, int pad, int[] pairMiddle, bool segments)
     {
         Kind = kind;
-        _encode = encode;
+        // Truncation is token-level, as in Hugging Face (a word may be cut between its pieces): the
+        // library is asked for some tokens more than needed, since it stops at word boundaries.
+        _encode = (text, max) =>
+        {
+            if (max == int.MaxValue)
+            {
+                return encode(text, max);
+            }
+
+            var ids = encode(text, max > int.MaxValue - 128 ? int.MaxValue : max + 128);
+            return ids.Count <= max ? ids : ids.Take(max).ToArray();
+        };
         _bos = bos;
         _eos = eos;
         PadId = pad;
@@ -64,9 +75,16 @@ public sealed partial class ModelTokenizer
     /// A (premise, hypothesis) pair, as the Hugging Face zero-shot pipeline builds it with
     /// <c>truncation="only_first"</c>: the premise is cut to fit, the hypothesis is kept whole.
     /// </summary>
-    public EncodedText EncodePair(string first, string second, int maxTokens)
+    public EncodedText EncodePair(string first, string second, int maxTokens) =>
+        EncodePair(_encode(first, maxTokens), _encode(second, int.MaxValue), maxTokens);
+
+    /// <summary>
+    /// A pair from already tokenised texts (no special tokens), so that a premise scored against many
+    /// hypotheses is tokenised once. The premise is cut to what the window leaves.
+    /// </summary>
+    public EncodedText EncodePair(IReadOnlyList<int> first, IReadOnlyList<int> second, int maxTokens)
     {
-        var b = _encode(second, int.MaxValue);
+        var b = second;
         var specials = 3 + _pairMiddle.Length;
         var budget = maxTokens - specials - b.Count;
         if (budget < 1)
@@ -76,7 +94,7 @@ public sealed partial class ModelTokenizer
             budget = 1;
         }
 
-        var a = _encode(first, budget);
+        var a = first.Count <= budget ? first : first.Take(budget).ToArray();
         var ids = new int[a.Count + b.Count + specials];
         var p = 0;
         ids[p++] = _bos;
@@ -225,9 +243,14 @@ public sealed partial class ModelTokenizer
     private static ModelTokenizer LoadSentencePiece(string model)
     {
         SentencePieceTokenizer tok;
-        using (var s = File.OpenRead(model))
+        try
         {
+            using var s = File.OpenRead(model);
             tok = SentencePieceTokenizer.Create(s, addBeginningOfSentence: false, addEndOfSentence: false);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IndexOutOfRangeException or NotSupportedException or Google.Protobuf.InvalidProtocolBufferException)
+        {
+            throw new ModelPackageException($"{Path.GetFileName(model)} cannot be used: {e.Message}", e);
         }
 
         var vocab = tok.Vocabulary;
