@@ -119,15 +119,22 @@ public sealed class ClassifyEndpointTests(ClassifierApp app) : IClassFixture<Cla
     }
 
     [Fact]
-    public async Task A_document_is_embedded_once_per_request_whatever_the_number_of_labels()
+    public async Task A_document_is_embedded_once_per_request_whatever_the_number_of_labels_and_known_hypotheses_not_again()
     {
         using var lease = app.Registry.Acquire();
         var scorer = Assert.IsAssignableFrom<IEmbeddingScorer>(lease.Scorer);
         var timings = app.Registry.ActiveModel!.Timings;
-        var labels = Enumerable.Range(0, 12).Select(i => $"label number {i}").ToList();
+        var unique = Guid.NewGuid().ToString("N")[..6];
+        var labels = Enumerable.Range(0, 12).Select(i => $"label {unique} number {i}").ToList();
+
         var before = timings.Items;
-        await scorer.ScoreAsync([ChristmasOverview, ClownfishOverview], labels, new ZeroShotOptions(true), CancellationToken.None);
+        var first = await scorer.ScoreAsync([ChristmasOverview, ClownfishOverview], labels, new ZeroShotOptions(true), CancellationToken.None);
         Assert.Equal(2 + labels.Count, timings.Items - before);
+
+        before = timings.Items;
+        var again = await scorer.ScoreAsync([ClownfishOverview, ChristmasOverview, BasketballOverview], labels, new ZeroShotOptions(true), CancellationToken.None);
+        Assert.Equal(3, timings.Items - before);
+        Assert.Equal(first[1], again[0], (a, b) => Math.Abs(a - b) < 1e-5);
     }
 
     [Fact]

@@ -14,7 +14,9 @@ public sealed record EmbeddingScorerSettings(int MaxTokens, string DefaultTempla
 /// Bi-encoder zero-shot: the document and each hypothesis are embedded (pooled, L2-normalised), their
 /// cosine is mapped to [0,1] by the logistic calibration. Multi-label: each label's calibrated score.
 /// Single-label: softmax of the calibrated logits (A * cosine + B) across labels, so scores sum to 1.
-/// Each document and each distinct hypothesis is embedded once per call, in one batched inference.
+/// Each document is embedded once per call, in one batched inference with the hypotheses not yet
+/// known; hypothesis embeddings are cached per model (labels repeat across requests), so a warm
+/// request embeds only its documents.
 /// </summary>
 public sealed class EmbeddingScorer(
     ModelDescriptor model,
@@ -22,6 +24,9 @@ public sealed class EmbeddingScorer(
     EmbeddingScorerSettings settings,
     Func<IReadOnlyList<EncodedText>, CancellationToken, Task<float[][]>> infer) : IEmbeddingScorer
 {
+    private const int MaxCachedHypotheses = 4096;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, float[]> _hypotheses = new(StringComparer.Ordinal);
+
     public ModelDescriptor Model { get; } = model;
 
     public EmbeddingScorerSettings Settings { get; } = settings;
@@ -54,15 +59,25 @@ public sealed class EmbeddingScorer(
     public async Task<float[][]> ScoreAsync(IReadOnlyList<string> sequences, IReadOnlyList<string> labels, ZeroShotOptions options, CancellationToken cancellationToken)
     {
         var hypotheses = labels.Select(l => Hypothesis(l, options.HypothesisTemplate)).ToList();
-        var distinct = hypotheses.Distinct(StringComparer.Ordinal).ToList();
-        var vectors = await EmbedAsync([.. sequences, .. distinct], cancellationToken);
+        var missing = hypotheses.Where(h => !_hypotheses.ContainsKey(h)).Distinct(StringComparer.Ordinal).ToList();
+        var vectors = await EmbedAsync([.. sequences, .. missing], cancellationToken);
         var byText = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        for (var i = 0; i < distinct.Count; i++)
+        for (var i = 0; i < missing.Count; i++)
         {
-            byText[distinct[i]] = vectors[sequences.Count + i];
+            byText[missing[i]] = vectors[sequences.Count + i];
         }
 
-        var hypothesisVectors = hypotheses.ConvertAll(h => byText[h]);
+        if (_hypotheses.Count + missing.Count > MaxCachedHypotheses)
+        {
+            _hypotheses.Clear();
+        }
+
+        foreach (var (text, vector) in byText)
+        {
+            _hypotheses.TryAdd(text, vector);
+        }
+
+        var hypothesisVectors = hypotheses.ConvertAll(h => byText.TryGetValue(h, out var v) ? v : _hypotheses[h]);
         var result = new float[sequences.Count][];
         for (var s = 0; s < sequences.Count; s++)
         {
