@@ -7,7 +7,8 @@ using MLOps.Web.Infrastructure.Redis;
 
 if (args is ["bench", ..])
 {
-    return await ClassificationBench.RunAsync(args[1..]);
+    Environment.ExitCode = await ClassificationBench.RunAsync(args[1..]);
+    return;
 }
 
 var builder = WebApplication.CreateBuilder(args);
@@ -27,7 +28,6 @@ app.MapClassificationEndpoints();
 app.MapModelsEndpoints();
 
 await app.RunAsync();
-return 0;
 
 /// <summary>Entry point; public so that WebApplicationFactory can host it in tests.</summary>
 public partial class Program;
