@@ -228,6 +228,49 @@ public sealed class ModelRegistryTests
     }
 
     [Fact]
+    public async Task A_lease_taken_before_a_promotion_keeps_the_old_session_until_it_is_released()
+    {
+        var (factory, registry) = await StartAsync(new Dictionary<string, string?> { ["Models:MaxLoadedInactiveModels"] = "0" });
+        await using var _ = factory;
+        var old = registry.ActiveModel!;
+        var lease = registry.Acquire();
+
+        await registry.PromoteAsync(Arctic, "test", CancellationToken.None);
+        Assert.Equal(Arctic, registry.ActiveModelId);
+        Assert.False(old.IsDisposed);
+        var scores = await lease.Scorer.ScoreAsync(["A clownfish is lost in the ocean."], ["ocean"], new ZeroShotOptions(true), CancellationToken.None);
+        Assert.Equal(MiniLm, lease.Scorer.Model.Id);
+        Assert.InRange(scores[0][0], 0f, 1f);
+
+        lease.Dispose();
+        Assert.True(old.IsDisposed);
+        using var next = registry.Acquire();
+        Assert.Equal(Arctic, next.Scorer.Model.Id);
+    }
+
+    [Fact]
+    public async Task A_zip_with_an_entry_outside_the_archive_is_refused()
+    {
+        var (factory, registry) = await StartAsync();
+        await using var _ = factory;
+        using var client = factory.CreateClient();
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            await using var entry = await zip.CreateEntry("../../escape.txt").OpenAsync();
+            await entry.WriteAsync("x"u8.ToArray());
+        }
+
+        using var form = new MultipartFormDataContent();
+        using var file = new ByteArrayContent(buffer.ToArray());
+        form.Add(file, "file", "evil.zip");
+        var response = await client.PostAsync(new Uri("/api/models", UriKind.Relative), form);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("outside", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(MiniLm, registry.ActiveModelId);
+    }
+
+    [Fact]
     public async Task Promoting_an_unknown_version_is_a_404_and_rollback_without_history_a_409()
     {
         var (factory, _) = await StartAsync();
