@@ -132,7 +132,9 @@ public sealed partial class ModelRegistry : IModelRegistry, IScorerProvider, IAs
 
                     return;
                 }
-                catch (Exception e) when (e is ModelPackageException or ProblemException or IOException)
+#pragma warning disable CA1031 // any failure of one candidate: try the next, readiness reports it
+                catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
                 {
                     var reason = $"model {candidate} cannot be loaded: {e.Message}";
                     failure ??= reason;
