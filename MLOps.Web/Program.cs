@@ -1,5 +1,7 @@
 using MLOps.Web.Features.Catalog;
+using MLOps.Web.Features.Classification;
 using MLOps.Web.Features.Evaluation;
+using MLOps.Web.Features.Models;
 using MLOps.Web.Features.Trending;
 using MLOps.Web.Infrastructure.Hangfire;
 using MLOps.Web.Infrastructure.Health;
@@ -12,6 +14,12 @@ if (HealthcheckCommand.IsRequested(args))
     return await HealthcheckCommand.RunAsync(args, Console.Out, CancellationToken.None);
 }
 
+// `bench embed|latency|accuracy`: classification benchmarks (docs/benchmarks.md); no host.
+if (args is ["bench", not "catalog", ..])
+{
+    return await ClassificationBench.RunAsync(args[1..]);
+}
+
 var builder = WebApplication.CreateBuilder(CatalogCommands.HostArguments(args));
 
 builder.AddPlatform();
@@ -21,6 +29,10 @@ builder.AddEvaluation();
 builder.AddTrending();
 builder.AddCatalog();
 
+builder.AddModels();
+builder.AddClassification();
+
+// `import <file>` and `bench catalog`: run against the configured index, then exit.
 if (CatalogCommands.IsCommand(args))
 {
     return await CatalogCommands.RunAsync(builder, args);
@@ -34,6 +46,8 @@ app.MapHangfireDashboard();
 app.MapEvaluationEndpoints();
 app.MapTrendingEndpoints();
 app.MapCatalogEndpoints();
+app.MapClassificationEndpoints();
+app.MapModelsEndpoints();
 
 await app.RunAsync();
 return 0;

@@ -18,6 +18,8 @@ public class MLOpsFactory : WebApplicationFactory<Program>
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Storage:DataDirectory"] = DataDirectory,
+            // Built-in models: extracted once per machine and symlinked into each test registry.
+            ["Models:BuiltInCacheDirectory"] = Path.Combine(Path.GetTempPath(), "mlops-test-builtin-models"),
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {

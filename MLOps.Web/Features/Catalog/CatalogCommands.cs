@@ -10,7 +10,7 @@ namespace MLOps.Web.Features.Catalog;
 /// <summary>
 /// Command-line verbs handled before the web host runs:
 /// <c>import &lt;file&gt; [--strict]</c> imports into the configured index;
-/// <c>bench [--file &lt;jsonl&gt;] [--queries N]</c> measures the Lucene catalog on a temporary index.
+/// <c>bench catalog [--file &lt;jsonl&gt;] [--queries N]</c> measures the Lucene catalog on a temporary index.
 /// Configuration arguments (<c>--Section:Key=value</c>) still apply.
 /// </summary>
 public static class CatalogCommands
@@ -22,11 +22,14 @@ public static class CatalogCommands
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    public static bool IsCommand(string[] args) => args.Length > 0 && args[0] is "import" or "bench";
+    /// <summary><c>import &lt;file&gt;</c> or <c>bench catalog ...</c> (the other <c>bench</c> verbs belong to classification).</summary>
+    public static bool IsCommand(string[] args) => args is ["import", ..] or ["bench", "catalog", ..];
 
     /// <summary>The arguments the host should see: all of them normally; for a verb, only <c>--Key=value</c> settings.</summary>
     public static string[] HostArguments(string[] args) =>
-        IsCommand(args) ? [.. args.Skip(1).Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal))] : args;
+        IsCommand(args) ? [.. args.Skip(VerbLength(args)).Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal))] : args;
+
+    private static int VerbLength(string[] args) => args[0] == "bench" ? 2 : 1;
 
     public static async Task<int> RunAsync(WebApplicationBuilder builder, string[] args)
     {
@@ -36,7 +39,7 @@ public static class CatalogCommands
             e.Cancel = true;
             cts.Cancel();
         };
-        var verbArgs = args.Skip(1).Where(a => !(a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal))).ToList();
+        var verbArgs = args.Skip(VerbLength(args)).Where(a => !(a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=', StringComparison.Ordinal))).ToList();
         try
         {
             return args[0] == "import"
@@ -102,7 +105,7 @@ public static class CatalogCommands
         var queries = int.Parse(Option(args, "--queries") ?? "300", CultureInfo.InvariantCulture);
         if (file is null || !File.Exists(file))
         {
-            await Console.Error.WriteLineAsync("bench: no input; pass --file <movies.jsonl> (e.g. ../shared/data/tmdb/tmdb_5000_movies.min.jsonl).");
+            await Console.Error.WriteLineAsync("bench catalog: no input; pass --file <movies.jsonl> (e.g. ../shared/data/tmdb/tmdb_5000_movies.min.jsonl).");
             return 66;
         }
 
