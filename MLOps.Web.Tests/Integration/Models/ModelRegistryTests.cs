@@ -84,7 +84,8 @@ public sealed class ModelRegistryTests
     public async Task A_folder_registered_by_path_is_validated_listed_and_served_by_id_without_changing_the_active_model()
     {
         var observer = new RecordingObserver();
-        var (factory, _) = await StartAsync();
+        // Not started itself: only the derived app runs, so one host owns the data directory.
+        var factory = new MLOpsFactory(null);
         await using var __ = factory;
         await using var app = factory.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IModelLifecycleObserver>(observer)));
         var registry = await WaitAsync(app);
@@ -194,7 +195,8 @@ public sealed class ModelRegistryTests
     public async Task Promote_and_rollback_swap_the_active_model_and_survive_a_restart()
     {
         var observer = new RecordingObserver();
-        var (factory, _) = await StartAsync();
+        // Not started itself: only the derived app runs, so one host owns the data directory.
+        var factory = new MLOpsFactory(null);
         var data = factory.DataDirectory;
         await using (factory)
         await using (var app = factory.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IModelLifecycleObserver>(observer))))
