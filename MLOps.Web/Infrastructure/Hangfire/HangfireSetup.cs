@@ -55,21 +55,26 @@ public static class HangfireSetup
             .ValidateOnStart();
 
         var redis = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
-        builder.Services.AddHangfire((sp, config) =>
+
+        // Each host owns its storage. Hangfire.AspNetCore otherwise registers JobStorage as "whatever
+        // JobStorage.Current is when first resolved", a process-wide static: two hosts in one process
+        // (tests, or a CLI verb next to the app) would then enqueue into each other's storage.
+        builder.Services.AddSingleton<JobStorage>(sp =>
         {
-            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-                .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings();
             if (redis.Enabled)
             {
                 var prefix = sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix + "hangfire:";
-                config.UseRedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = prefix });
+                return new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = prefix });
             }
-            else
-            {
-                config.UseInMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromDays(7) });
-            }
+
+            return new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromDays(7) });
         });
+        builder.Services.AddHangfire((sp, config) => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(new DisposalTolerantLogProvider(sp.GetRequiredService<ILoggerFactory>()))
+            .UseStorage(sp.GetRequiredService<JobStorage>()));
 
         var options = builder.Configuration.GetSection(HangfireOptions.SectionName).Get<HangfireOptions>() ?? new HangfireOptions();
         if (options.ServerEnabled)
@@ -157,6 +162,46 @@ public static class HangfireSetup
             }
 
             return IPAddress.IsLoopback(remote) || remote.Equals(http.Connection.LocalIpAddress);
+        }
+    }
+
+    /// <summary>
+    /// Hangfire's log provider is process-wide and the last host to configure it wins; when that
+    /// host is disposed its LoggerFactory throws. This provider drops log lines instead.
+    /// </summary>
+    private sealed class DisposalTolerantLogProvider(ILoggerFactory factory) : global::Hangfire.Logging.ILogProvider
+    {
+        public global::Hangfire.Logging.ILog GetLogger(string name) => new TolerantLog(factory, name);
+
+        private sealed class TolerantLog(ILoggerFactory factory, string name) : global::Hangfire.Logging.ILog
+        {
+            private ILogger? _logger;
+
+            public bool Log(global::Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null)
+            {
+                try
+                {
+                    var logger = _logger ??= factory.CreateLogger(name);
+                    var level = (LogLevel)(int)logLevel;
+                    if (messageFunc is null)
+                    {
+                        return logger.IsEnabled(level);
+                    }
+
+                    if (logger.IsEnabled(level))
+                    {
+#pragma warning disable CA1848, CA2254 // Hangfire hands over preformatted messages
+                        logger.Log(level, 0, exception, messageFunc());
+#pragma warning restore CA1848, CA2254
+                    }
+
+                    return true;
+                }
+                catch (ObjectDisposedException)
+                {
+                    return false;
+                }
+            }
         }
     }
 }
