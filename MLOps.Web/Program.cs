@@ -6,6 +6,7 @@ using MLOps.Web.Features.Trending;
 using MLOps.Web.Infrastructure.Hangfire;
 using MLOps.Web.Infrastructure.Health;
 using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Infrastructure.Metrics;
 using MLOps.Web.Infrastructure.Redis;
 
 // `dotnet MLOps.Web.dll healthcheck`: the container HEALTHCHECK; probes /healthz and exits, no host.
@@ -23,6 +24,7 @@ if (args is ["bench", not "catalog", ..])
 var builder = WebApplication.CreateBuilder(CatalogCommands.HostArguments(args));
 
 builder.AddPlatform();
+builder.AddMetrics();
 builder.AddRedis();
 builder.AddHangfireInfrastructure();
 builder.AddEvaluation();
@@ -42,6 +44,7 @@ var app = builder.Build();
 
 app.UsePlatform();
 app.MapHealthEndpoints();
+app.MapMetricsEndpoint();
 app.MapHangfireDashboard();
 app.MapEvaluationEndpoints();
 app.MapTrendingEndpoints();
