@@ -1,3 +1,4 @@
+using MLOps.Web.Features.Reclassification;
 using MLOps.Web.Infrastructure.Hangfire;
 using MLOps.Web.Infrastructure.Health;
 using MLOps.Web.Infrastructure.Hosting;
@@ -8,12 +9,14 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddPlatform();
 builder.AddRedis();
 builder.AddHangfireInfrastructure();
+builder.AddReclassification();
 
 var app = builder.Build();
 
 app.UsePlatform();
 app.MapHealthEndpoints();
 app.MapHangfireDashboard();
+app.MapReclassificationEndpoints();
 
 await app.RunAsync();
 
