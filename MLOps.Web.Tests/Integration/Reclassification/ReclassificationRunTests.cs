@@ -155,13 +155,26 @@ public sealed class ReclassificationRunTests
     [Fact]
     public async Task Two_triggers_never_overlap_the_second_run_waits_for_the_first()
     {
-        var (factory, scorer) = Create();
-        using var _ = factory;
-        scorer.DelayPerCall = TimeSpan.FromMilliseconds(400);
+        // Enough workers for the first run's three held chunks, its coordinator and the second coordinator.
+        var (factory, _) = Create(settings: new() { ["Reclassification:ChunkSize"] = "10", ["Hangfire:WorkerCount"] = "6" });
+        using var __ = factory;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        factory.Index.BeforeGetMany = (_, ct) => release.Task.WaitAsync(ct);
         using var client = factory.CreateClient();
+        var monitor = factory.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
 
         var a = await ReclassificationAppFactory.StartAsync(client, "christmas");
         var b = await ReclassificationAppFactory.StartAsync(client, "ocean");
+
+        // While the first run's chunks are held, the other run is put back, not started.
+        bool Waited(string id) => monitor.JobDetails(id).History.Any(h => h.Reason?.Contains("in progress", StringComparison.Ordinal) == true);
+        for (var i = 0; i < 200 && !Waited(a.JobId) && !Waited(b.JobId); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(Waited(a.JobId) || Waited(b.JobId), "neither run was put back while the other held the lock");
+        release.SetResult();
         var runA = await ReclassificationAppFactory.WaitForRunAsync(client, a.JobId);
         var runB = await ReclassificationAppFactory.WaitForRunAsync(client, b.JobId);
 
@@ -169,9 +182,8 @@ public sealed class ReclassificationRunTests
         Assert.Equal(RunStatus.Succeeded, runB.Status);
         var (first, second) = runA.StartedAt < runB.StartedAt ? (runA, runB) : (runB, runA);
         Assert.True(first.FinishedAt <= second.StartedAt, $"runs overlap: {first.StartedAt:O}-{first.FinishedAt:O} and {second.StartedAt:O}-{second.FinishedAt:O}");
-
-        var history = factory.Services.GetRequiredService<JobStorage>().GetMonitoringApi().JobDetails(second.Id).History;
-        Assert.Contains(history, h => h.Reason?.Contains("in progress", StringComparison.Ordinal) == true);
+        Assert.True(Waited(second.Id));
+        Assert.All(factory.Index.Documents, d => Assert.Equal(2, factory.Index.Writes[d.Id]));
     }
 
     [Fact]

@@ -74,44 +74,47 @@ public sealed class ReclassificationJobs(
     [ReclassificationStateFilter]
     public async Task ChunkAsync(string runId, int chunk, PerformContext? context, CancellationToken cancellationToken)
     {
-        var plan = store.GetPlan(runId) ?? throw new InvalidOperationException($"Run {runId} has no plan.");
-        if (store.IsChunkFinished(runId, chunk))
-        {
-            ReclassificationLog.ChunkAlreadyDone(logger, runId, chunk);
-            return;
-        }
-
-        using var connection = store.Connect();
-        IDisposable chunkLock;
+        RunPlan? plan = null;
         try
         {
-            chunkLock = connection.AcquireDistributedLock(RunStore.ChunkLockResource(runId, chunk), TimeSpan.FromSeconds(5));
-        }
-        catch (DistributedLockTimeoutException)
-        {
-            // Another copy of this chunk is running (a re-queued job); it completes or fails the chunk.
-            ReclassificationLog.ChunkAlreadyDone(logger, runId, chunk);
-            return;
-        }
-
-        using (chunkLock)
-        {
+            plan = store.GetPlan(runId) ?? throw new InvalidOperationException($"Run {runId} has no plan.");
             if (store.IsChunkFinished(runId, chunk))
             {
                 ReclassificationLog.ChunkAlreadyDone(logger, runId, chunk);
                 return;
             }
 
+            using var connection = store.Connect();
+            IDisposable chunkLock;
             try
             {
+                chunkLock = connection.AcquireDistributedLock(RunStore.ChunkLockResource(runId, chunk), TimeSpan.FromSeconds(5));
+            }
+            catch (DistributedLockTimeoutException)
+            {
+                // Another copy of this chunk is running (a re-queued job); it completes or fails the chunk.
+                ReclassificationLog.ChunkAlreadyDone(logger, runId, chunk);
+                return;
+            }
+
+            using (chunkLock)
+            {
+                if (store.IsChunkFinished(runId, chunk))
+                {
+                    ReclassificationLog.ChunkAlreadyDone(logger, runId, chunk);
+                    return;
+                }
+
                 await ProcessChunkAsync(plan, chunk, context?.ServerId, cancellationToken);
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                var attempt = (context?.GetJobParameter<int>(RetryCountParameter) ?? 0) + 1;
-                ReclassificationLog.ChunkFailed(logger, ex, runId, chunk, attempt);
-                throw new ChunkFailedException(runId, chunk, plan.RetryAttempts, plan.RetryDelaysSeconds, ex);
-            }
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Any failure, storage hiccups included, goes through the run's retry policy.
+            var attempt = (context?.GetJobParameter<int>(RetryCountParameter) ?? 0) + 1;
+            ReclassificationLog.ChunkFailed(logger, ex, runId, chunk, attempt);
+            var o = options.Value;
+            throw new ChunkFailedException(runId, chunk, plan?.RetryAttempts ?? o.RetryAttempts, plan?.RetryDelaysSeconds ?? o.EffectiveRetryDelaysSeconds, ex);
         }
     }
 
@@ -326,6 +329,23 @@ public sealed class ReclassificationJobs(
         var lastPercent = -1.0;
         while (true)
         {
+            try
+            {
+                if (MonitorOnce())
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                ReclassificationLog.MonitorFailed(logger, ex, plan.RunId);
+            }
+
+            await Task.Delay(o.ProgressInterval, cancellationToken);
+        }
+
+        bool MonitorOnce()
+        {
             var progress = Measure(plan);
             if (Math.Abs(progress.Percent - lastPercent) > 0.001)
             {
@@ -338,7 +358,7 @@ public sealed class ReclassificationJobs(
 
             if (progress.ChunksFinished >= plan.ChunkCount)
             {
-                return;
+                return true;
             }
 
             if (Stopwatch.GetElapsedTime(lastCheck) > TimeSpan.FromSeconds(30))
@@ -347,7 +367,7 @@ public sealed class ReclassificationJobs(
                 lastCheck = Stopwatch.GetTimestamp();
             }
 
-            await Task.Delay(o.ProgressInterval, cancellationToken);
+            return false;
         }
     }
 

@@ -56,4 +56,7 @@ internal static partial class ReclassificationLog
 
     [LoggerMessage(EventId = 5018, Level = LogLevel.Warning, Message = "Chunk {Chunk} of run {RunId} re-enqueued as job {JobId} (its job was {State})")]
     public static partial void ChunkRequeued(ILogger logger, string runId, int chunk, string jobId, string state);
+
+    [LoggerMessage(EventId = 5019, Level = LogLevel.Warning, Message = "Reclassification run {RunId}: progress check failed; will check again")]
+    public static partial void MonitorFailed(ILogger logger, Exception exception, string runId);
 }

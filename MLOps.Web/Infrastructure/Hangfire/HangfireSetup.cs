@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
 using Hangfire.InMemory;
 using Hangfire.Redis.StackExchange;
@@ -49,20 +50,29 @@ public static class HangfireSetup
             .ValidateOnStart();
 
         var redis = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
+
+        // This host's own storage and activator. AddHangfire's defaults return the process-wide
+        // JobStorage.Current / JobActivator.Current, which another host in the same process (tests
+        // run many in parallel) may have replaced a moment earlier: its jobs would then run with the
+        // other host's services. AddHangfire only TryAdds these, so these registrations win.
+        builder.Services.AddSingleton<JobStorage>(sp =>
+        {
+            if (redis.Enabled)
+            {
+                var prefix = sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix + "hangfire:";
+                return new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = prefix });
+            }
+
+            return new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromDays(7) });
+        });
+        builder.Services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         builder.Services.AddHangfire((sp, config) =>
         {
             config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
                 .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings();
-            if (redis.Enabled)
-            {
-                var prefix = sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix + "hangfire:";
-                config.UseRedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = prefix });
-            }
-            else
-            {
-                config.UseInMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromDays(7) });
-            }
+                .UseRecommendedSerializerSettings()
+                .UseLogProvider(new HostLogProvider(sp.GetRequiredService<ILoggerFactory>()))
+                .UseStorage(sp.GetRequiredService<JobStorage>());
         });
 
         var options = builder.Configuration.GetSection(HangfireOptions.SectionName).Get<HangfireOptions>() ?? new HangfireOptions();
@@ -151,6 +161,59 @@ public static class HangfireSetup
             }
 
             return IPAddress.IsLoopback(remote) || remote.Equals(http.Connection.LocalIpAddress);
+        }
+    }
+}
+
+/// <summary>
+/// Hangfire's log provider is process-wide. This one survives the disposal of the host whose logger
+/// factory it holds (several hosts in one test process): it then stops logging instead of throwing.
+/// </summary>
+internal sealed class HostLogProvider(ILoggerFactory factory) : global::Hangfire.Logging.ILogProvider
+{
+    public global::Hangfire.Logging.ILog GetLogger(string name)
+    {
+        try
+        {
+            return new HostLog(factory.CreateLogger(name));
+        }
+        catch (ObjectDisposedException)
+        {
+            return new HostLog(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        }
+    }
+
+    private sealed class HostLog(ILogger logger) : global::Hangfire.Logging.ILog
+    {
+        public bool Log(global::Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null)
+        {
+            var level = logLevel switch
+            {
+                global::Hangfire.Logging.LogLevel.Trace => LogLevel.Trace,
+                global::Hangfire.Logging.LogLevel.Debug => LogLevel.Debug,
+                global::Hangfire.Logging.LogLevel.Info => LogLevel.Information,
+                global::Hangfire.Logging.LogLevel.Warn => LogLevel.Warning,
+                global::Hangfire.Logging.LogLevel.Error => LogLevel.Error,
+                _ => LogLevel.Critical,
+            };
+            try
+            {
+                if (messageFunc is null)
+                {
+                    return logger.IsEnabled(level);
+                }
+
+                if (logger.IsEnabled(level))
+                {
+                    logger.Log(level, default, messageFunc(), exception, static (message, _) => message);
+                }
+
+                return true;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
         }
     }
 }

@@ -1,0 +1,169 @@
+using System.Net.Http.Json;
+using MLOps.Web.Features.Reclassification;
+using MLOps.Web.Tests.Support;
+using MLOps.Web.Tests.Support.Fakes;
+using StackExchange.Redis;
+
+namespace MLOps.Web.Tests.Integration.Reclassification;
+
+/// <summary>
+/// Runs on Hangfire.Redis.StackExchange storage against the real redis-server (REDIS_TEST_SERVER),
+/// each test under a key prefix of its own: replicas sharing one Redis, and a run resumed by a new
+/// server after the first one went away in the middle.
+/// </summary>
+public sealed class ReclassificationRedisTests : IAsyncLifetime
+{
+    private readonly string _prefix = $"test-reclassify-{Guid.NewGuid():N}:";
+    private readonly List<string> _prefixes = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (TestEnvironment.RedisServer is not { } server)
+        {
+            return;
+        }
+
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(server);
+        foreach (var prefix in _prefixes.Append(_prefix))
+        {
+            var keys = redis.GetServers()[0].Keys(pattern: prefix + "*", pageSize: 1000).ToArray();
+            if (keys.Length > 0)
+            {
+                await redis.GetDatabase().KeyDeleteAsync(keys);
+            }
+        }
+    }
+
+    private static string Diagnose(ReclassificationAppFactory app)
+    {
+        var monitor = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Hangfire.JobStorage>(app.Services).GetMonitoringApi();
+        return string.Join("\n", monitor.FailedJobs(0, 20).Select(j => $"{j.Key}: {j.Value.ExceptionType} {j.Value.ExceptionMessage} {j.Value.ExceptionDetails}"))
+            + "\nscheduled: " + string.Join(", ", monitor.ScheduledJobs(0, 20).Select(j => j.Key))
+            + "\nprocessing: " + string.Join(", ", monitor.ProcessingJobs(0, 20).Select(j => j.Key + " " + j.Value.Job?.Method.Name));
+    }
+
+    private static ReclassificationAppFactory Instance(InMemoryCatalogIndex index, FakeEmbeddingScorer scorer, string prefix, int workers = 3) =>
+        new(index, new FakeScorerProvider(scorer), new FixedTrendingReader("Christmas", "Ocean"),
+            new Dictionary<string, string?>(ReclassificationAppFactory.RedisSettings(prefix))
+            {
+                ["Reclassification:ChunkSize"] = "2",
+                ["Hangfire:WorkerCount"] = workers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+
+    [RequiresRedisFact]
+    public async Task Two_instances_sharing_one_redis_both_process_chunks_and_give_the_result_of_one_instance()
+    {
+        var shared = new InMemoryCatalogIndex(TestCatalog.Create(40));
+        var scorerA = new FakeEmbeddingScorer { DelayPerCall = TimeSpan.FromMilliseconds(60) };
+        var scorerB = new FakeEmbeddingScorer { DelayPerCall = TimeSpan.FromMilliseconds(60) };
+        using (var a = Instance(shared, scorerA, _prefix))
+        using (var b = Instance(shared, scorerB, _prefix))
+        {
+            using var clientA = a.CreateClient();
+            using var clientB = b.CreateClient();
+            var accepted = await ReclassificationAppFactory.StartAsync(clientA, "christmas", "ocean");
+            ReclassificationRun run;
+            try
+            {
+                run = await ReclassificationAppFactory.WaitForRunAsync(clientB, accepted.JobId, TimeSpan.FromSeconds(20));
+            }
+            catch (TimeoutException ex)
+            {
+                throw new TimeoutException(Diagnose(a), ex);
+            }
+
+            Assert.True(run.Status == RunStatus.Succeeded, System.Text.Json.JsonSerializer.Serialize(run) + Diagnose(a));
+            Assert.Equal(20, run.Chunks);
+        }
+
+        static bool IsDocument(string t) => !t.StartsWith("This example is", StringComparison.Ordinal);
+        var byA = scorerA.CountEmbedded(IsDocument);
+        var byB = scorerB.CountEmbedded(IsDocument);
+        Assert.True(byA > 0 && byB > 0, $"instance A embedded {byA} documents, instance B {byB}");
+        Assert.Equal(40, byA + byB);
+        Assert.All(shared.Documents, d => Assert.Equal(1, shared.Writes[d.Id]));
+
+        // The same run on one instance (own prefix, own copy of the catalog) writes the same scores.
+        var single = new InMemoryCatalogIndex(TestCatalog.Create(40));
+        var prefix = $"test-reclassify-{Guid.NewGuid():N}:";
+        _prefixes.Add(prefix);
+        using (var one = Instance(single, new FakeEmbeddingScorer(), prefix))
+        {
+            using var client = one.CreateClient();
+            var run = await ReclassificationAppFactory.WaitForRunAsync(client, (await ReclassificationAppFactory.StartAsync(client, "christmas", "ocean")).JobId);
+            Assert.Equal(RunStatus.Succeeded, run.Status);
+        }
+
+        foreach (var doc in single.Documents)
+        {
+            Assert.Equal(doc.Classifications.OrderBy(kv => kv.Key), shared[doc.Id].Classifications.OrderBy(kv => kv.Key));
+            Assert.Equal(doc.ClassificationModel, shared[doc.Id].ClassificationModel);
+        }
+    }
+
+    [RequiresRedisFact]
+    public async Task A_run_cut_off_in_the_middle_is_resumed_by_a_new_server_without_redoing_finished_chunks()
+    {
+        var shared = new InMemoryCatalogIndex(TestCatalog.Create(20));
+        var firstHalf = new HashSet<string>(shared.Documents.Select(d => d.Id).Order(StringComparer.Ordinal).Take(8), StringComparer.Ordinal);
+
+        // The first server finishes chunks 0-3 (m0000-m0007); every later chunk hangs until the server goes away.
+        shared.BeforeGetMany = async (ids, ct) =>
+        {
+            if (!ids.All(firstHalf.Contains))
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+        };
+        var scorerA = new FakeEmbeddingScorer();
+        string runId;
+        using (var a = Instance(shared, scorerA, _prefix))
+        {
+            using var client = a.CreateClient();
+            runId = (await ReclassificationAppFactory.StartAsync(client, "christmas")).JobId;
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            ReclassificationRun? run = null;
+            while (DateTime.UtcNow < deadline && run?.ChunksDone != 4)
+            {
+                run = await client.GetFromJsonAsync<ReclassificationRun>(new Uri($"/api/reclassify/runs/{runId}", UriKind.Relative), ReclassificationAppFactory.Json);
+                await Task.Delay(100);
+            }
+
+            Assert.True(run?.ChunksDone == 4 && run.Status == RunStatus.Running, System.Text.Json.JsonSerializer.Serialize(run) + Diagnose(a));
+        }
+
+        Assert.Equal(8, shared.Writes.Count);
+
+        // A new server on the same Redis picks the run up.
+        shared.BeforeGetMany = null;
+        var scorerB = new FakeEmbeddingScorer();
+        using (var b = Instance(shared, scorerB, _prefix))
+        {
+            using var client = b.CreateClient();
+            var run = await ReclassificationAppFactory.WaitForRunAsync(client, runId);
+            Assert.Equal(RunStatus.Succeeded, run.Status);
+            Assert.Equal(20, run.DocumentsDone);
+            Assert.Equal(10, run.ChunksDone);
+        }
+
+        static bool IsDocument(string t) => !t.StartsWith("This example is", StringComparison.Ordinal);
+        Assert.Equal(8, scorerA.CountEmbedded(IsDocument));
+        Assert.Equal(12, scorerB.CountEmbedded(IsDocument));
+        Assert.DoesNotContain(scorerB.Embedded, t => shared.Documents.Where(d => firstHalf.Contains(d.Id)).Any(d => d.ClassificationText == t));
+        Assert.All(shared.Documents, d => Assert.Equal(1, shared.Writes[d.Id]));
+    }
+}
+
+/// <summary>A fact that is skipped, saying why, when no test redis-server is configured.</summary>
+public sealed class RequiresRedisFactAttribute : FactAttribute
+{
+    public RequiresRedisFactAttribute()
+    {
+        if (TestEnvironment.RedisServer is null)
+        {
+            Skip = "REDIS_TEST_SERVER is not set: this test needs a real redis-server (scripts/test.sh starts one).";
+        }
+    }
+}
