@@ -12,6 +12,11 @@ builder.AddHangfireInfrastructure();
 builder.AddReclassification();
 
 var app = builder.Build();
+if (ReclassificationBenchmark.IsVerb(args))
+{
+    await ReclassificationBenchmark.RunHostAsync(app, args);
+    return;
+}
 
 app.UsePlatform();
 app.MapHealthEndpoints();

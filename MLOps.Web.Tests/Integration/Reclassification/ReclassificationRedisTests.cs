@@ -53,6 +53,26 @@ public sealed class ReclassificationRedisTests : IAsyncLifetime
             });
 
     [RequiresRedisFact]
+    public async Task The_redis_embedding_cache_returns_what_was_stored_per_model_and_forgets_a_cleared_model()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisServer!);
+        var cache = new RedisEmbeddingCache(redis, Microsoft.Extensions.Options.Options.Create(new MLOps.Web.Infrastructure.Redis.RedisOptions { KeyPrefix = _prefix }));
+        var sha = new string('d', 64);
+        var keys = new[] { EmbeddingCacheKey.ForText("a"), EmbeddingCacheKey.ForText("b") };
+        await cache.PutManyAsync(sha, keys, [[1.5f, -2f], [0f, 3.25f]], CancellationToken.None);
+
+        var got = await cache.GetManyAsync(sha, [keys[1], EmbeddingCacheKey.ForText("c"), keys[0]], CancellationToken.None);
+        Assert.Equal([0f, 3.25f], got[0]!);
+        Assert.Null(got[1]);
+        Assert.Equal([1.5f, -2f], got[2]!);
+        Assert.All(await cache.GetManyAsync(new string('e', 64), keys, CancellationToken.None), Assert.Null);
+        Assert.True(await redis.GetDatabase().KeyExistsAsync(_prefix + "embeddings:" + sha));
+
+        await cache.ClearAsync(sha, CancellationToken.None);
+        Assert.All(await cache.GetManyAsync(sha, keys, CancellationToken.None), Assert.Null);
+    }
+
+    [RequiresRedisFact]
     public async Task Two_instances_sharing_one_redis_both_process_chunks_and_give_the_result_of_one_instance()
     {
         var shared = new InMemoryCatalogIndex(TestCatalog.Create(40));

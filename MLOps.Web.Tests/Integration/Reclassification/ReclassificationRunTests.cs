@@ -335,4 +335,28 @@ public sealed class ReclassificationRunTests
         var ex = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
         Assert.Contains(key.Split(':')[1], ex.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_benchmark_verb_reports_inference_only_cold_and_warm_runs_and_the_warm_run_embeds_nothing()
+    {
+        var (factory, scorer) = Create(documents: 12);
+        using var _ = factory;
+        using var client = factory.CreateClient();
+        using var output = new StringWriter();
+        await ReclassificationAppFactory.WaitForRunAsync(client, (await ReclassificationAppFactory.StartAsync(client, "halloween")).JobId); // fills the cache
+
+        var code = await ReclassificationBenchmark.RunAsync(factory.Services, ["bench", "reclassify", "--cold-labels", "christmas,ocean", "--warm-labels", "space"], output, CancellationToken.None);
+
+        Assert.True(code == 0, output.ToString());
+        var rows = output.ToString().Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, rows.Count); // header + inference only + cold + warm
+        var warm = rows.Single(r => r.StartsWith("| warm ", StringComparison.Ordinal)).Split('|', StringSplitOptions.TrimEntries);
+        Assert.Equal("1", warm[2]); // one tag
+        Assert.Equal("12", warm[3]); // documents
+        Assert.Equal("0", warm[4]); // embedded: all from the cache
+        var cold = rows.Single(r => r.StartsWith("| cold ", StringComparison.Ordinal)).Split('|', StringSplitOptions.TrimEntries);
+        Assert.Equal("12", cold[4]);
+        // The first run embeds each document once, the floor once, the cold run once more (its cache was cleared), the warm run never.
+        Assert.Equal(36, scorer.CountEmbedded(t => !t.StartsWith("This example is", StringComparison.Ordinal)));
+    }
 }

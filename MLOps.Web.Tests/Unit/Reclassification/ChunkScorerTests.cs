@@ -28,6 +28,16 @@ public sealed class ChunkScorerTests
 
             return Task.CompletedTask;
         }
+
+        public Task ClearAsync(string modelSha256, CancellationToken cancellationToken)
+        {
+            foreach (var key in Vectors.Keys.Where(k => k.StartsWith(modelSha256, StringComparison.Ordinal)).ToList())
+            {
+                Vectors.Remove(key);
+            }
+
+            return Task.CompletedTask;
+        }
     }
 
     [Fact]

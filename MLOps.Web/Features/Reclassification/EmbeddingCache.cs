@@ -16,6 +16,9 @@ public interface IEmbeddingCache
     Task<float[]?[]> GetManyAsync(string modelSha256, IReadOnlyList<string> textKeys, CancellationToken cancellationToken);
 
     Task PutManyAsync(string modelSha256, IReadOnlyList<string> textKeys, IReadOnlyList<float[]> vectors, CancellationToken cancellationToken);
+
+    /// <summary>Forgets every vector of one model (benchmarks measure a cold run).</summary>
+    Task ClearAsync(string modelSha256, CancellationToken cancellationToken);
 }
 
 /// <summary>Text hashing shared by every cache implementation.</summary>
@@ -40,6 +43,8 @@ public sealed class NoEmbeddingCache : IEmbeddingCache
 
     public Task PutManyAsync(string modelSha256, IReadOnlyList<string> textKeys, IReadOnlyList<float[]> vectors, CancellationToken cancellationToken) =>
         Task.CompletedTask;
+
+    public Task ClearAsync(string modelSha256, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>
@@ -94,6 +99,21 @@ public sealed class DiskEmbeddingCache(DataDirectory data, IOptions<Reclassifica
                 await buffer.CopyToAsync(stream, cancellationToken);
                 await stream.FlushAsync(cancellationToken);
             }
+        }
+        finally
+        {
+            file.Gate.Release();
+        }
+    }
+
+    public async Task ClearAsync(string modelSha256, CancellationToken cancellationToken)
+    {
+        var file = Open(modelSha256);
+        await file.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            file.Vectors.Clear();
+            File.Delete(file.Path);
         }
         finally
         {
@@ -191,4 +211,7 @@ public sealed class RedisEmbeddingCache(IConnectionMultiplexer redis, IOptions<R
         var entries = textKeys.Select((k, i) => new HashEntry(k, MemoryMarshal.AsBytes(vectors[i].AsSpan()).ToArray())).ToArray();
         await redis.GetDatabase().HashSetAsync(Key(modelSha256), entries).WaitAsync(cancellationToken);
     }
+
+    public async Task ClearAsync(string modelSha256, CancellationToken cancellationToken) =>
+        await redis.GetDatabase().KeyDeleteAsync(Key(modelSha256)).WaitAsync(cancellationToken);
 }

@@ -10,6 +10,11 @@ public static class ReclassificationSetup
 {
     public static IHostApplicationBuilder AddReclassification(this IHostApplicationBuilder builder)
     {
+        if (ReclassificationBenchmark.IsVerb(Environment.GetCommandLineArgs().Skip(1)))
+        {
+            builder.Configuration.AddInMemoryCollection(ReclassificationBenchmark.HostSettings);
+        }
+
         builder.Services.AddOptions<ReclassificationOptions>()
             .BindConfiguration(ReclassificationOptions.SectionName)
             .ValidateDataAnnotations()
