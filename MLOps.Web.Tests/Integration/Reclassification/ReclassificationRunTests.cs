@@ -97,6 +97,40 @@ public sealed class ReclassificationRunTests
     }
 
     [Fact]
+    public async Task A_post_without_a_body_runs_the_trending_tags_and_swagger_documents_the_endpoints()
+    {
+        var (factory, _) = Create(documents: 4, trending: ["Halloween"]);
+        using var __ = factory;
+        using var client = factory.CreateClient();
+
+        using var response = await client.PostAsync(new Uri("/api/reclassify", UriKind.Relative), null);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = await response.Content.ReadFromJsonAsync<ReclassifyAccepted>(ReclassificationAppFactory.Json);
+        Assert.Equal($"/api/reclassify/runs/{accepted!.JobId}", response.Headers.Location?.OriginalString);
+        var run = await ReclassificationAppFactory.WaitForRunAsync(client, accepted.JobId);
+        Assert.Equal(["halloween"], run.Tags);
+        Assert.Equal("api", run.Reason);
+
+        var swagger = await client.GetStringAsync(new Uri("/swagger/v1/swagger.json", UriKind.Relative));
+        Assert.Contains("\"/api/reclassify\"", swagger, StringComparison.Ordinal);
+        Assert.Contains("\"/api/reclassify/runs\"", swagger, StringComparison.Ordinal);
+        Assert.Contains("\"/api/reclassify/runs/{id}\"", swagger, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_with_no_trending_tags_is_recorded_as_skipped_and_writes_nothing()
+    {
+        var (factory, _) = Create(trending: []);
+        using var __ = factory;
+        using var client = factory.CreateClient();
+
+        var run = await ReclassificationAppFactory.WaitForRunAsync(client, (await ReclassificationAppFactory.StartAsync(client)).JobId);
+
+        Assert.Equal(RunStatus.Skipped, run.Status);
+        Assert.Empty(factory.Index.Updates);
+    }
+
+    [Fact]
     public async Task Unknown_run_id_answers_404()
     {
         var (factory, _) = Create();
