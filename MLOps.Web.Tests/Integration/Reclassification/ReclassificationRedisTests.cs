@@ -36,10 +36,18 @@ public sealed class ReclassificationRedisTests : IAsyncLifetime
         }
     }
 
-    private static string Diagnose(ReclassificationAppFactory app)
+    private static string Diagnose(ReclassificationAppFactory app, string? jobId = null)
     {
         var monitor = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Hangfire.JobStorage>(app.Services).GetMonitoringApi();
-        return string.Join("\n", monitor.FailedJobs(0, 20).Select(j => $"{j.Key}: {j.Value.ExceptionType} {j.Value.ExceptionMessage} {j.Value.ExceptionDetails}"))
+        var job = "";
+        if (jobId is not null && monitor.JobDetails(jobId) is { } details)
+        {
+            job = "\nhistory: " + string.Join(" | ", details.History.Select(h => $"{h.StateName} {h.Reason} {string.Join(",", h.Data.Select(d => d.Key + "=" + d.Value))}"))
+                + "\nqueues: " + string.Join("; ", monitor.Queues().Select(q => $"{q.Name}: {q.Length} enqueued, {q.Fetched} fetched"))
+                + "\nservers: " + string.Join("; ", monitor.Servers().Select(sv => $"{sv.Name} w={sv.WorkersCount} q={string.Join(",", sv.Queues)} hb={sv.Heartbeat:O}"));
+        }
+
+        return job + "\n" + string.Join("\n", monitor.FailedJobs(0, 20).Select(j => $"{j.Key}: {j.Value.ExceptionType} {j.Value.ExceptionMessage} {j.Value.ExceptionDetails}"))
             + "\nscheduled: " + string.Join(", ", monitor.ScheduledJobs(0, 20).Select(j => j.Key))
             + "\nprocessing: " + string.Join(", ", monitor.ProcessingJobs(0, 20).Select(j => j.Key + " " + j.Value.Job?.Method.Name));
     }
@@ -83,6 +91,12 @@ public sealed class ReclassificationRedisTests : IAsyncLifetime
         {
             using var clientA = a.CreateClient();
             using var clientB = b.CreateClient();
+            var servers = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Hangfire.JobStorage>(a.Services).GetMonitoringApi();
+            for (var i = 0; i < 100 && servers.Servers().Count < 2; i++)
+            {
+                await Task.Delay(50);
+            }
+
             var accepted = await ReclassificationAppFactory.StartAsync(clientA, "christmas", "ocean");
             ReclassificationRun run;
             try
@@ -91,7 +105,7 @@ public sealed class ReclassificationRedisTests : IAsyncLifetime
             }
             catch (TimeoutException ex)
             {
-                throw new TimeoutException(Diagnose(a), ex);
+                throw new TimeoutException(Diagnose(a, accepted.JobId), ex);
             }
 
             Assert.True(run.Status == RunStatus.Succeeded, System.Text.Json.JsonSerializer.Serialize(run) + Diagnose(a));
@@ -112,7 +126,17 @@ public sealed class ReclassificationRedisTests : IAsyncLifetime
         using (var one = Instance(single, new FakeEmbeddingScorer(), prefix))
         {
             using var client = one.CreateClient();
-            var run = await ReclassificationAppFactory.WaitForRunAsync(client, (await ReclassificationAppFactory.StartAsync(client, "christmas", "ocean")).JobId);
+            var id = (await ReclassificationAppFactory.StartAsync(client, "christmas", "ocean")).JobId;
+            ReclassificationRun run;
+            try
+            {
+                run = await ReclassificationAppFactory.WaitForRunAsync(client, id, TimeSpan.FromSeconds(30));
+            }
+            catch (TimeoutException ex)
+            {
+                throw new TimeoutException(Diagnose(one, id), ex);
+            }
+
             Assert.Equal(RunStatus.Succeeded, run.Status);
         }
 

@@ -367,7 +367,7 @@ public sealed class ReclassificationRunTests
         var (factory, _) = Create(settings: new() { [key] = value });
         using var __ = factory;
         var ex = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-        Assert.Contains(key.Split(':')[1], ex.ToString(), StringComparison.Ordinal);
+        Assert.True(ex.ToString().Contains(key.Split(':')[1], StringComparison.Ordinal), ex.ToString());
     }
 
     [Fact]

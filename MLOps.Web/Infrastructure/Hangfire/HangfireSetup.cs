@@ -60,7 +60,8 @@ public static class HangfireSetup
             if (redis.Enabled)
             {
                 var prefix = sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix + "hangfire:";
-                return new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = prefix });
+                // FetchTimeout: idle workers poll at least this often, in case a pub/sub wake-up was missed (default 3 min).
+                return new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = prefix, FetchTimeout = TimeSpan.FromSeconds(5) });
             }
 
             return new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromDays(7) });
