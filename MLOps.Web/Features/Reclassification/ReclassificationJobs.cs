@@ -157,6 +157,12 @@ public sealed class ReclassificationJobs(
         var stats = new ChunkStats(documents.Count, scored.Embedded, scored.CacheHits, Stopwatch.GetElapsedTime(started).TotalMilliseconds, server);
         store.CompleteChunk(plan.RunId, chunk, stats);
         ReclassificationLog.ChunkDone(logger, plan.RunId, chunk, stats.Documents, stats.Embedded, stats.CacheHits, stats.Milliseconds);
+
+        // The last chunk records the run, so the history is right even while the coordinator is away.
+        if (store.GetDone(plan.RunId).Union(store.GetFailed(plan.RunId)).Count() >= plan.ChunkCount)
+        {
+            TryComplete(plan);
+        }
     }
 
     private async Task RunLockedAsync(string runId, string[]? labels, string reason, PerformContext? context, CancellationToken cancellationToken)
@@ -195,9 +201,8 @@ public sealed class ReclassificationJobs(
         }
 
         EnsureChunkJobs(plan);
-        await MonitorAsync(plan, context, cancellationToken);
-        Complete(plan, context);
-        store.Trim(options.Value.HistoryLimit);
+        await MonitorAsync(plan, cancellationToken);
+        TryComplete(plan);
     }
 
     private async Task<RunPlan?> PlanAsync(string runId, string[]? labels, string reason, CancellationToken cancellationToken)
@@ -322,7 +327,7 @@ public sealed class ReclassificationJobs(
         }
     }
 
-    private async Task MonitorAsync(RunPlan plan, PerformContext? context, CancellationToken cancellationToken)
+    private async Task MonitorAsync(RunPlan plan, CancellationToken cancellationToken)
     {
         var o = options.Value;
         var lastCheck = Stopwatch.GetTimestamp();
@@ -347,18 +352,18 @@ public sealed class ReclassificationJobs(
         bool MonitorOnce()
         {
             var progress = Measure(plan);
+            if (progress.ChunksFinished >= plan.ChunkCount)
+            {
+                return true; // the final progress text is written when the run is recorded
+            }
+
             if (Math.Abs(progress.Percent - lastPercent) > 0.001)
             {
                 lastPercent = progress.Percent;
                 var eta = progress.Eta is { } e ? e.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture) : "unknown";
-                context?.SetJobParameter(ProgressParameter,
+                store.SetProgress(plan.RunId,
                     $"{progress.Percent:F1}% ({progress.DocumentsDone}/{plan.TotalDocuments} documents, {progress.ChunksFinished}/{plan.ChunkCount} chunks), ETA {eta}");
                 ReclassificationLog.Progress(logger, plan.RunId, progress.Percent, progress.DocumentsDone, plan.TotalDocuments, progress.ChunksFinished, plan.ChunkCount, eta);
-            }
-
-            if (progress.ChunksFinished >= plan.ChunkCount)
-            {
-                return true;
             }
 
             if (Stopwatch.GetElapsedTime(lastCheck) > TimeSpan.FromSeconds(30))
@@ -382,7 +387,31 @@ public sealed class ReclassificationJobs(
         return (percent, docs, finished.Count, eta);
     }
 
-    private void Complete(RunPlan plan, PerformContext? context)
+    /// <summary>
+    /// Records the run once every chunk is done or failed. Called by the last chunk and by the
+    /// coordinator; a lock and the status make the first caller record it and the other do nothing.
+    /// </summary>
+    private void TryComplete(RunPlan plan)
+    {
+        using var connection = store.Connect();
+        using var completeLock = connection.AcquireDistributedLock(RunStore.RunKey(plan.RunId) + ":complete", TimeSpan.FromSeconds(30));
+        if (RunStatus.IsFinished(store.GetRunHash(plan.RunId)?.GetValueOrDefault("Status")))
+        {
+            return;
+        }
+
+        var finished = store.GetDone(plan.RunId);
+        finished.UnionWith(store.GetFailed(plan.RunId));
+        if (finished.Count < plan.ChunkCount)
+        {
+            return;
+        }
+
+        Complete(plan);
+        store.Trim(options.Value.HistoryLimit);
+    }
+
+    private void Complete(RunPlan plan)
     {
         var now = time.GetUtcNow();
         var done = store.GetDone(plan.RunId);
@@ -407,7 +436,7 @@ public sealed class ReclassificationJobs(
 
         var documents = done.Sum(c => stats.TryGetValue(c, out var s) ? (long)s.Documents : 0);
         var seconds = Math.Max((now - plan.StartedAt).TotalSeconds, 1e-6);
-        context?.SetJobParameter(ProgressParameter, $"100% ({status}: {documents} documents in {seconds:F1} s, {documents / seconds:F1} docs/s)");
+        store.SetProgress(plan.RunId, $"100% ({status}: {documents} documents in {seconds:F1} s, {documents / seconds:F1} docs/s)");
         ReclassificationLog.Finished(logger, plan.RunId, status, documents, seconds, documents / seconds, failed.Count);
     }
 }

@@ -154,6 +154,13 @@ public sealed class RunStore(JobStorage storage)
             .ToDictionary(e => int.Parse(e.Key, CultureInfo.InvariantCulture), e => e.Value);
     }
 
+    /// <summary>Progress text on the run's (coordinator's) job, shown on its page in the dashboard.</summary>
+    public void SetProgress(string runId, string progress)
+    {
+        using var connection = Connect();
+        connection.SetJobParameter(runId, ReclassificationJobs.ProgressParameter, Hangfire.Common.SerializationHelper.Serialize(progress));
+    }
+
     public void Finish(string runId, string status, DateTimeOffset at, string? error)
     {
         using var connection = Connect();
