@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Hangfire;
 using Hangfire.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MLOps.Web.Features.Reclassification;
 using MLOps.Web.Tests.Support.Fakes;
@@ -362,12 +363,31 @@ public sealed class ReclassificationRunTests
     [InlineData("Reclassification:Cron", "every night")]
     [InlineData("Reclassification:TimeZone", "Mars/Olympus")]
     [InlineData("Reclassification:ChunkSize", "0")]
-    public void A_wrong_setting_fails_at_start_naming_it(string key, string value)
+    [InlineData("Reclassification:RetryDelaysSeconds:0", "-5")]
+    public void A_wrong_setting_fails_validation_naming_it(string key, string value)
     {
-        var (factory, _) = Create(settings: new() { [key] = value });
-        using var __ = factory;
-        var ex = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
-        Assert.True(ex.ToString().Contains(key.Split(':')[1], StringComparison.Ordinal), ex.ToString());
+        // The registration the app uses (ValidateOnStart fails the start with this message).
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [key] = value });
+        builder.AddReclassification();
+        using var host = builder.Build();
+
+        var ex = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ReclassificationOptions>>().Value);
+        Assert.Contains(key.Split(':')[1], ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_default_settings_are_valid()
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.AddReclassification();
+        using var host = builder.Build();
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ReclassificationOptions>>().Value;
+        Assert.Equal("0 3 * * *", options.Cron);
+        Assert.Equal(500, options.ChunkSize);
+        Assert.Equal(5, options.TopTags);
+        Assert.Equal(TimeSpan.FromDays(7), options.FieldRetention);
     }
 
     [Fact]

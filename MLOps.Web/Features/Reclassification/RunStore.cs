@@ -51,15 +51,18 @@ public sealed class RunStore(JobStorage storage)
         return hash is not null && hash.TryGetValue("Plan", out var json) ? JsonSerializer.Deserialize<RunPlan>(json, Json) : null;
     }
 
+    /// <summary>Starts (or restarts, after a failed planning) the run's record; the first creation time is kept.</summary>
     public void MarkPlanning(string runId, string reason, DateTimeOffset at)
     {
         using var connection = Connect();
-        connection.SetRangeInHash(RunKey(runId), [
+        var created = connection.GetAllEntriesFromHash(RunKey(runId))?.GetValueOrDefault("CreatedAt") ?? Format(at);
+        using var tx = connection.CreateWriteTransaction();
+        tx.RemoveHash(RunKey(runId));
+        tx.SetRangeInHash(RunKey(runId), [
             new("Status", RunStatus.Planning),
             new("Reason", reason),
-            new("CreatedAt", Format(at)),
+            new("CreatedAt", created),
         ]);
-        using var tx = connection.CreateWriteTransaction();
         tx.AddToSet(RunsIndex, runId, at.ToUnixTimeMilliseconds());
         tx.Commit();
     }
