@@ -222,6 +222,42 @@ public sealed class ReclassificationRunTests
     }
 
     [Fact]
+    public async Task A_chunk_whose_job_was_deleted_is_enqueued_again_by_the_coordinator()
+    {
+        // One worker for the coordinator, one for chunks: chunk 0 is held while chunk 2's queued job is deleted.
+        var (factory, _) = Create(documents: 20, settings: new()
+        {
+            ["Hangfire:WorkerCount"] = "2",
+            ["Reclassification:ChunkCheckInterval"] = "00:00:00.200",
+        });
+        using var __ = factory;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        factory.Index.BeforeGetMany = (ids, ct) => ids.Contains("m0000") ? release.Task.WaitAsync(ct) : Task.CompletedTask;
+        using var client = factory.CreateClient();
+        var storage = factory.Services.GetRequiredService<JobStorage>();
+
+        var accepted = await ReclassificationAppFactory.StartAsync(client, "christmas");
+        string? chunkJob = null;
+        for (var i = 0; i < 100 && chunkJob is null; i++)
+        {
+            await Task.Delay(100);
+            using var connection = storage.GetConnection();
+            chunkJob = connection.GetAllEntriesFromHash(RunStore.RunKey(accepted.JobId))?.GetValueOrDefault(RunStore.ChunkJobField(2));
+        }
+
+        Assert.NotNull(chunkJob);
+        Assert.True(factory.Services.GetRequiredService<IBackgroundJobClient>().Delete(chunkJob));
+        await Task.Delay(500);
+        release.SetResult();
+
+        var run = await ReclassificationAppFactory.WaitForRunAsync(client, accepted.JobId);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.All(factory.Index.Documents, d => Assert.Equal(1, factory.Index.Writes[d.Id]));
+        using var check = storage.GetConnection();
+        Assert.NotEqual(chunkJob, check.GetAllEntriesFromHash(RunStore.RunKey(accepted.JobId))[RunStore.ChunkJobField(2)]);
+    }
+
+    [Fact]
     public async Task A_chunk_that_keeps_failing_is_retried_then_listed_and_the_run_finishes()
     {
         var (factory, _) = Create(settings: new() { ["Reclassification:RetryAttempts"] = "2" });

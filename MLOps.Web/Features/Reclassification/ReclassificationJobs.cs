@@ -366,7 +366,7 @@ public sealed class ReclassificationJobs(
                 ReclassificationLog.Progress(logger, plan.RunId, progress.Percent, progress.DocumentsDone, plan.TotalDocuments, progress.ChunksFinished, plan.ChunkCount, eta);
             }
 
-            if (Stopwatch.GetElapsedTime(lastCheck) > TimeSpan.FromSeconds(30))
+            if (Stopwatch.GetElapsedTime(lastCheck) > o.ChunkCheckInterval)
             {
                 EnsureChunkJobs(plan);
                 lastCheck = Stopwatch.GetTimestamp();

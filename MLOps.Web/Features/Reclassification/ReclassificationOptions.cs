@@ -66,6 +66,9 @@ public sealed class ReclassificationOptions
     /// <summary>How often the coordinator updates progress (job parameter and log) while chunks run.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How often the coordinator checks that every unfinished chunk still has a live job (re-enqueues lost ones).</summary>
+    public TimeSpan ChunkCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Hypothesis template; null takes the model manifest's default.</summary>
     public string? HypothesisTemplate { get; set; }
 
