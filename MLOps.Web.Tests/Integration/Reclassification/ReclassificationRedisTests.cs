@@ -148,6 +148,63 @@ public sealed class ReclassificationRedisTests : IAsyncLifetime
     }
 
     [RequiresRedisFact]
+    public async Task The_run_lock_excludes_a_second_taker_in_the_same_process_where_the_hangfire_redis_lock_does_not()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisServer!);
+        var storage = new Hangfire.Redis.StackExchange.RedisStorage(redis, new Hangfire.Redis.StackExchange.RedisStorageOptions { Prefix = _prefix + "hangfire:" });
+        using var first = storage.GetConnection();
+        using var second = storage.GetConnection();
+
+        // Hangfire.Redis.StackExchange's lock: a second taker on the same thread is let in as if re-entering.
+        using (first.AcquireDistributedLock("plain", TimeSpan.FromSeconds(1)))
+        {
+            using var reentered = second.AcquireDistributedLock("plain", TimeSpan.FromSeconds(1));
+        }
+
+        var locks = new RedisRunLocks(redis, Microsoft.Extensions.Options.Options.Create(new MLOps.Web.Infrastructure.Redis.RedisOptions { KeyPrefix = _prefix }));
+        var held = await Task.Run(() => locks.Acquire("run", TimeSpan.FromSeconds(1)));
+        Assert.Throws<Hangfire.Storage.DistributedLockTimeoutException>(() => locks.Acquire("run", TimeSpan.FromMilliseconds(300)));
+        await Assert.ThrowsAsync<Hangfire.Storage.DistributedLockTimeoutException>(() => Task.Run(() => locks.Acquire("run", TimeSpan.FromMilliseconds(300))));
+        Assert.True(await redis.GetDatabase().KeyExistsAsync(_prefix + "locks:run"));
+
+        held.Dispose(); // released on another thread than it was taken on
+        using var again = locks.Acquire("run", TimeSpan.FromSeconds(1));
+        Assert.Throws<Hangfire.Storage.DistributedLockTimeoutException>(() => locks.Acquire("run", TimeSpan.FromMilliseconds(300)));
+    }
+
+    [RequiresRedisFact]
+    public async Task Runs_triggered_on_two_replicas_never_overlap()
+    {
+        var shared = new InMemoryCatalogIndex(TestCatalog.Create(8));
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        shared.BeforeGetMany = (_, ct) => release.Task.WaitAsync(ct);
+        using var a = Instance(shared, new FakeEmbeddingScorer(), _prefix, workers: 4);
+        using var b = Instance(shared, new FakeEmbeddingScorer(), _prefix, workers: 4);
+        using var clientA = a.CreateClient();
+        using var clientB = b.CreateClient();
+        var monitor = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Hangfire.JobStorage>(a.Services).GetMonitoringApi();
+
+        var first = await ReclassificationAppFactory.StartAsync(clientA, "christmas");
+        var second = await ReclassificationAppFactory.StartAsync(clientB, "ocean");
+        bool Waited(string id) => monitor.JobDetails(id).History.Any(h => h.Reason?.Contains("in progress", StringComparison.Ordinal) == true);
+        for (var i = 0; i < 200 && !Waited(first.JobId) && !Waited(second.JobId); i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.True(Waited(first.JobId) || Waited(second.JobId), "neither run was put back while the other held the lock" + Diagnose(a, second.JobId));
+        release.SetResult();
+        var runA = await ReclassificationAppFactory.WaitForRunAsync(clientB, first.JobId, TimeSpan.FromSeconds(30));
+        var runB = await ReclassificationAppFactory.WaitForRunAsync(clientA, second.JobId, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(RunStatus.Succeeded, runA.Status);
+        Assert.Equal(RunStatus.Succeeded, runB.Status);
+        var (earlier, later) = runA.StartedAt < runB.StartedAt ? (runA, runB) : (runB, runA);
+        Assert.True(earlier.FinishedAt <= later.StartedAt, $"runs overlap: {earlier.StartedAt:O}-{earlier.FinishedAt:O} and {later.StartedAt:O}-{later.FinishedAt:O}");
+        Assert.All(shared.Documents, d => Assert.Equal(2, shared.Writes[d.Id]));
+    }
+
+    [RequiresRedisFact]
     public async Task A_run_cut_off_in_the_middle_is_resumed_by_a_new_server_without_redoing_finished_chunks()
     {
         var shared = new InMemoryCatalogIndex(TestCatalog.Create(20));

@@ -49,11 +49,10 @@ public sealed class ReclassificationJobs(
     {
         var runId = context?.BackgroundJob.Id ?? throw new InvalidOperationException("A reclassification run is a Hangfire job.");
         var o = options.Value;
-        using var connection = store.Connect();
         IDisposable runLock;
         try
         {
-            runLock = connection.AcquireDistributedLock(RunStore.RunLockResource, TimeSpan.FromSeconds(1));
+            runLock = store.Lock(RunStore.RunLockResource, TimeSpan.FromSeconds(1));
         }
         catch (DistributedLockTimeoutException)
         {
@@ -84,11 +83,10 @@ public sealed class ReclassificationJobs(
                 return;
             }
 
-            using var connection = store.Connect();
             IDisposable chunkLock;
             try
             {
-                chunkLock = connection.AcquireDistributedLock(RunStore.ChunkLockResource(runId, chunk), TimeSpan.FromSeconds(5));
+                chunkLock = store.Lock(RunStore.ChunkLockResource(runId, chunk), TimeSpan.FromSeconds(5));
             }
             catch (DistributedLockTimeoutException)
             {
@@ -393,8 +391,7 @@ public sealed class ReclassificationJobs(
     /// </summary>
     private void TryComplete(RunPlan plan)
     {
-        using var connection = store.Connect();
-        using var completeLock = connection.AcquireDistributedLock(RunStore.RunKey(plan.RunId) + ":complete", TimeSpan.FromSeconds(30));
+        using var completeLock = store.Lock(RunStore.RunKey(plan.RunId) + ":complete", TimeSpan.FromSeconds(30));
         if (RunStatus.IsFinished(store.GetRunHash(plan.RunId)?.GetValueOrDefault("Status")))
         {
             return;

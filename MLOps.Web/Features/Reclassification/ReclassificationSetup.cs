@@ -27,6 +27,9 @@ public static class ReclassificationSetup
                 "Reclassification:ProgressInterval and Reclassification:StartupPollInterval must be positive.")
             .ValidateOnStart();
 
+        builder.Services.AddSingleton<IRunLocks>(sp => sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled
+            ? ActivatorUtilities.CreateInstance<RedisRunLocks>(sp)
+            : ActivatorUtilities.CreateInstance<StorageRunLocks>(sp));
         builder.Services.AddSingleton<RunStore>();
         builder.Services.AddSingleton<RunHistory>();
         builder.Services.AddSingleton<ChunkScorer>();

@@ -118,8 +118,7 @@ public sealed class ReclassificationStartup(
             return;
         }
 
-        using var connection = store.Connect();
-        using (connection.AcquireDistributedLock(RunStore.StartupLockResource, TimeSpan.FromSeconds(30)))
+        using (store.Lock(RunStore.StartupLockResource, TimeSpan.FromSeconds(30)))
         {
             if (store.AnyRunOrStartupClaim())
             {

@@ -10,7 +10,7 @@ namespace MLOps.Web.Features.Reclassification;
 /// sees the same plan, the same chunk completion sets and the same history. Chunk completion is a
 /// set, not a counter: a chunk done twice counts once.
 /// </summary>
-public sealed class RunStore(JobStorage storage)
+public sealed class RunStore(JobStorage storage, IRunLocks locks)
 {
     internal const string RunLockResource = "reclassify:lock";
     internal const string StartupLockResource = "reclassify:startup-lock";
@@ -36,6 +36,9 @@ public sealed class RunStore(JobStorage storage)
     internal static string ChunkLockResource(string runId, int chunk) => $"{RunKey(runId)}:chunk:{chunk}";
 
     public IStorageConnection Connect() => storage.GetConnection();
+
+    /// <summary>Takes a run lock (see <see cref="IRunLocks"/>).</summary>
+    public IDisposable Lock(string resource, TimeSpan timeout) => locks.Acquire(resource, timeout);
 
     /// <summary>The run's hash, or null when the run never started.</summary>
     public Dictionary<string, string>? GetRunHash(string runId)
