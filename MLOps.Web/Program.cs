@@ -2,6 +2,7 @@ using MLOps.Web.Features.Catalog;
 using MLOps.Web.Features.Classification;
 using MLOps.Web.Features.Evaluation;
 using MLOps.Web.Features.Models;
+using MLOps.Web.Features.Reclassification;
 using MLOps.Web.Features.Trending;
 using MLOps.Web.Infrastructure.Hangfire;
 using MLOps.Web.Infrastructure.Health;
@@ -16,7 +17,8 @@ if (HealthcheckCommand.IsRequested(args))
 }
 
 // `bench embed|latency|accuracy`: classification benchmarks (docs/benchmarks.md); no host.
-if (args is ["bench", not "catalog", ..])
+// (`bench catalog` and `bench reclassify` run inside the configured host, below.)
+if (args is ["bench", not ("catalog" or "reclassify"), ..])
 {
     return await ClassificationBench.RunAsync(args[1..]);
 }
@@ -33,6 +35,7 @@ builder.AddCatalog();
 
 builder.AddModels();
 builder.AddClassification();
+builder.AddReclassification();
 
 // `import <file>` and `bench catalog`: run against the configured index, then exit.
 if (CatalogCommands.IsCommand(args))
@@ -41,6 +44,13 @@ if (CatalogCommands.IsCommand(args))
 }
 
 var app = builder.Build();
+
+// `bench reclassify`: cold and warm runs against inference-only time, then exit.
+if (ReclassificationBenchmark.IsVerb(args))
+{
+    await ReclassificationBenchmark.RunHostAsync(app, args);
+    return 0;
+}
 
 app.UsePlatform();
 app.MapHealthEndpoints();
@@ -51,6 +61,7 @@ app.MapTrendingEndpoints();
 app.MapCatalogEndpoints();
 app.MapClassificationEndpoints();
 app.MapModelsEndpoints();
+app.MapReclassificationEndpoints();
 
 await app.RunAsync();
 return 0;

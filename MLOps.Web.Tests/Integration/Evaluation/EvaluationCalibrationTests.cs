@@ -49,7 +49,7 @@ public sealed class EvaluationCalibrationTests : IDisposable
         _registry = new EvaluationFakeModelRegistry(_scorers)
             .Add("e@1", (text, _) => cosineByText.GetValueOrDefault(text), active: true)
             .AddScorer(new CrossEncoderStandIn());
-        _root = new MLOpsFactory(null);
+        _root = new MLOpsFactory(new Dictionary<string, string?> { ["Evaluation:SeedDirectory"] = "" });
         _factory = _root.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
         {
             services.AddSingleton<ICatalogIndex>(_index);

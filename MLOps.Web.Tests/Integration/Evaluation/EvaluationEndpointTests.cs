@@ -31,7 +31,7 @@ public sealed class EvaluationEndpointTests : IDisposable
 
     public EvaluationEndpointTests()
     {
-        _root = new MLOpsFactory(new Dictionary<string, string?> { ["Evaluation:Cron"] = "15 5 * * *" });
+        _root = new MLOpsFactory(new Dictionary<string, string?> { ["Evaluation:Cron"] = "15 5 * * *", ["Evaluation:SeedDirectory"] = "" });
         _factory = _root.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
         {
             services.AddSingleton<ICatalogIndex>(_s.Index);

@@ -26,6 +26,7 @@ public sealed class EvaluationRedisAppTests
             ["Redis:ConnectionString"] = TestEnvironment.RedisServer,
             ["Redis:KeyPrefix"] = prefix,
             ["Evaluation:RecurringEnabled"] = "false",
+            ["Evaluation:SeedDirectory"] = "",
         };
         await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisServer!);
         try

@@ -56,7 +56,7 @@ public sealed class RealModelEvaluationTests(ITestOutputHelper output) : IDispos
     public async Task Real_models_are_measured_in_memory_calibrated_and_compared_on_tmdb_genre_judgments()
     {
         var (index, csv, positives) = LoadTmdb();
-        _root = new MLOpsFactory(new Dictionary<string, string?> { ["Evaluation:EvaluateOnRegister"] = "false" });
+        _root = new MLOpsFactory(new Dictionary<string, string?> { ["Evaluation:EvaluateOnRegister"] = "false", ["Evaluation:SeedDirectory"] = "" });
         _factory = _root.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<ICatalogIndex>(index)));
         using var client = _factory.CreateClient();
         var scorers = _factory.Services.GetRequiredService<IScorerProvider>();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Hangfire;
+using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
 using Hangfire.InMemory;
 using Hangfire.Redis.StackExchange;
@@ -21,14 +22,8 @@ public sealed class HangfireOptions
     [System.ComponentModel.DataAnnotations.Range(0, 256)]
     public int WorkerCount { get; set; }
 
-    /// <summary>Queues this server takes jobs from, in priority order; empty means <see cref="DefaultQueues"/>.</summary>
-    public string[] Queues { get; set; } = [];
-
-    /// <summary>The queues every replica works on by default.</summary>
-    public static IReadOnlyList<string> DefaultQueues { get; } = ["default", "reclassify", "evaluation"];
-
-    /// <summary>Configured queues, or the defaults; configuration binding appends to arrays, so defaults live here.</summary>
-    public string[] EffectiveQueues => Queues.Length > 0 ? Queues.Distinct(StringComparer.Ordinal).ToArray() : [.. DefaultQueues];
+    /// <summary>Queues this server takes jobs from, in priority order.</summary>
+    public string[] Queues { get; set; } = ["default", "reclassify", "evaluation"];
 
     /// <summary>Dashboard user for remote access. Empty: the dashboard answers local requests only.</summary>
     public string? DashboardUsername { get; set; }
@@ -56,25 +51,30 @@ public static class HangfireSetup
 
         var redis = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
 
-        // Each host owns its storage. Hangfire.AspNetCore otherwise registers JobStorage as "whatever
-        // JobStorage.Current is when first resolved", a process-wide static: two hosts in one process
-        // (tests, or a CLI verb next to the app) would then enqueue into each other's storage.
+        // This host's own storage and activator. AddHangfire's defaults return the process-wide
+        // JobStorage.Current / JobActivator.Current, which another host in the same process (tests
+        // run many in parallel) may have replaced a moment earlier: its jobs would then run with the
+        // other host's services. AddHangfire only TryAdds these, so these registrations win.
         builder.Services.AddSingleton<JobStorage>(sp =>
         {
             if (redis.Enabled)
             {
                 var prefix = sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix + "hangfire:";
-                return new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = prefix });
+                // FetchTimeout: idle workers poll at least this often, in case a pub/sub wake-up was missed (default 3 min).
+                return new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = prefix, FetchTimeout = TimeSpan.FromSeconds(5) });
             }
 
             return new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromDays(7) });
         });
-        builder.Services.AddHangfire((sp, config) => config
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseLogProvider(new DisposalTolerantLogProvider(sp.GetRequiredService<ILoggerFactory>()))
-            .UseStorage(sp.GetRequiredService<JobStorage>()));
+        builder.Services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        builder.Services.AddHangfire((sp, config) =>
+        {
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UseLogProvider(new HostLogProvider(sp.GetRequiredService<ILoggerFactory>()))
+                .UseStorage(sp.GetRequiredService<JobStorage>());
+        });
 
         var options = builder.Configuration.GetSection(HangfireOptions.SectionName).Get<HangfireOptions>() ?? new HangfireOptions();
         if (options.ServerEnabled)
@@ -83,7 +83,7 @@ public static class HangfireSetup
             {
                 var ho = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
                 o.WorkerCount = ho.WorkerCount > 0 ? ho.WorkerCount : Math.Max(2, Environment.ProcessorCount);
-                o.Queues = ho.EffectiveQueues;
+                o.Queues = ho.Queues;
                 o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
             });
         }
@@ -164,43 +164,56 @@ public static class HangfireSetup
             return IPAddress.IsLoopback(remote) || remote.Equals(http.Connection.LocalIpAddress);
         }
     }
+}
 
-    /// <summary>
-    /// Hangfire's log provider is process-wide and the last host to configure it wins; when that
-    /// host is disposed its LoggerFactory throws. This provider drops log lines instead.
-    /// </summary>
-    private sealed class DisposalTolerantLogProvider(ILoggerFactory factory) : global::Hangfire.Logging.ILogProvider
+/// <summary>
+/// Hangfire's log provider is process-wide. This one survives the disposal of the host whose logger
+/// factory it holds (several hosts in one test process): it then stops logging instead of throwing.
+/// </summary>
+internal sealed class HostLogProvider(ILoggerFactory factory) : global::Hangfire.Logging.ILogProvider
+{
+    public global::Hangfire.Logging.ILog GetLogger(string name)
     {
-        public global::Hangfire.Logging.ILog GetLogger(string name) => new TolerantLog(factory, name);
-
-        private sealed class TolerantLog(ILoggerFactory factory, string name) : global::Hangfire.Logging.ILog
+        try
         {
-            private ILogger? _logger;
+            return new HostLog(factory.CreateLogger(name));
+        }
+        catch (ObjectDisposedException)
+        {
+            return new HostLog(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        }
+    }
 
-            public bool Log(global::Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null)
+    private sealed class HostLog(ILogger logger) : global::Hangfire.Logging.ILog
+    {
+        public bool Log(global::Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null)
+        {
+            var level = logLevel switch
             {
-                try
+                global::Hangfire.Logging.LogLevel.Trace => LogLevel.Trace,
+                global::Hangfire.Logging.LogLevel.Debug => LogLevel.Debug,
+                global::Hangfire.Logging.LogLevel.Info => LogLevel.Information,
+                global::Hangfire.Logging.LogLevel.Warn => LogLevel.Warning,
+                global::Hangfire.Logging.LogLevel.Error => LogLevel.Error,
+                _ => LogLevel.Critical,
+            };
+            try
+            {
+                if (messageFunc is null)
                 {
-                    var logger = _logger ??= factory.CreateLogger(name);
-                    var level = (LogLevel)(int)logLevel;
-                    if (messageFunc is null)
-                    {
-                        return logger.IsEnabled(level);
-                    }
-
-                    if (logger.IsEnabled(level))
-                    {
-#pragma warning disable CA1848, CA2254 // Hangfire hands over preformatted messages
-                        logger.Log(level, 0, exception, messageFunc());
-#pragma warning restore CA1848, CA2254
-                    }
-
-                    return true;
+                    return logger.IsEnabled(level);
                 }
-                catch (ObjectDisposedException)
+
+                if (logger.IsEnabled(level))
                 {
-                    return false;
+                    logger.Log(level, default, messageFunc(), exception, static (message, _) => message);
                 }
+
+                return true;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
             }
         }
     }

@@ -1,0 +1,55 @@
+using Hangfire;
+using Microsoft.Extensions.DependencyInjection;
+using MLOps.Web.Features.Reclassification;
+using MLOps.Web.Tests.Support.Fakes;
+
+namespace MLOps.Web.Tests.Integration.Reclassification;
+
+/// <summary>Chunk jobs called directly against a stored plan, with no coordinator running.</summary>
+public sealed class ChunkJobTests
+{
+    [Fact]
+    public async Task A_finished_chunk_is_not_redone_and_the_last_chunk_records_the_run()
+    {
+        var scorer = new FakeEmbeddingScorer();
+        using var factory = new ReclassificationAppFactory(
+            new InMemoryCatalogIndex(TestCatalog.Create(7)), new FakeScorerProvider(scorer), new FixedTrendingReader());
+        using var client = factory.CreateClient();
+        var services = factory.Services;
+        var store = services.GetRequiredService<RunStore>();
+
+        // A run id that is a real job which will not run by itself.
+        var runId = services.GetRequiredService<IBackgroundJobClient>().Schedule(() => Console.WriteLine("placeholder"), TimeSpan.FromDays(1));
+        List<IReadOnlyList<string>> chunks = [new[] { "m0000", "m0001", "m0002", "m0003" }, new[] { "m0004", "m0005", "m0006" }];
+        store.MarkPlanning(runId, "test", DateTimeOffset.UtcNow);
+        store.SavePlan(new RunPlan
+        {
+            RunId = runId,
+            Reason = "test",
+            Tags = ReclassificationLabels.FromLabels(["christmas"]),
+            ModelId = scorer.Model.Id,
+            ModelSha256 = scorer.Model.Sha256,
+            ChunkSizes = [4, 3],
+            TotalDocuments = 7,
+            RetryAttempts = 0,
+            StartedAt = DateTimeOffset.UtcNow,
+        }, chunks);
+        var jobs = ActivatorUtilities.CreateInstance<ReclassificationJobs>(services);
+
+        await jobs.ChunkAsync(runId, 0, null, CancellationToken.None);
+        await jobs.ChunkAsync(runId, 0, null, CancellationToken.None); // e.g. re-queued after a crash
+        Assert.Equal(RunStatus.Running, services.GetRequiredService<RunHistory>().Get(runId)!.Status);
+        Assert.Single(factory.Index.Updates);
+
+        await jobs.ChunkAsync(runId, 1, null, CancellationToken.None);
+
+        var run = services.GetRequiredService<RunHistory>().Get(runId)!;
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(7, run.DocumentsDone);
+        Assert.Equal(2, factory.Index.Updates.Count);
+        Assert.All(factory.Index.Documents, d => Assert.Equal(1, factory.Index.Writes[d.Id]));
+        Assert.Equal(7, scorer.CountEmbedded(t => !t.StartsWith("This example is", StringComparison.Ordinal)));
+        using var connection = services.GetRequiredService<JobStorage>().GetConnection();
+        Assert.Contains("100%", connection.GetJobParameter(runId, ReclassificationJobs.ProgressParameter), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,62 @@
+using MLOps.Web.Features.Classification;
+using MLOps.Web.Features.Trending;
+
+namespace MLOps.Web.Features.Reclassification;
+
+/// <summary>Explicit labels and trending tags as run tags, and the validation the classify API applies to labels.</summary>
+public static class ReclassificationLabels
+{
+    public const int MaxLabels = 100;
+    public const int MaxLabelLength = 100;
+
+    /// <summary>Null when valid; else field name -> messages (<c>labels</c> or <c>labels[i]</c>).</summary>
+    public static Dictionary<string, string[]>? Validate(IReadOnlyList<string>? labels)
+    {
+        if (labels is null)
+        {
+            return null;
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (labels.Count == 0)
+        {
+            errors["labels"] = ["labels must not be empty; leave it out to use the trending tags."];
+        }
+        else if (labels.Count > MaxLabels)
+        {
+            errors["labels"] = [$"At most {MaxLabels} labels are allowed; got {labels.Count}."];
+        }
+        else
+        {
+            for (var i = 0; i < labels.Count; i++)
+            {
+                var label = labels[i];
+                string? message = string.IsNullOrWhiteSpace(label) ? "A label must not be empty."
+                    : label.Length > MaxLabelLength ? $"A label must be at most {MaxLabelLength} characters; got {label.Length}."
+                    : LabelNaming.ToFieldName(label).Length == 0 ? "A label needs at least one letter a-z, digit or underscore to name its field."
+                    : null;
+                if (message is not null)
+                {
+                    errors[$"labels[{i}]"] = [message];
+                }
+            }
+        }
+
+        return errors.Count == 0 ? null : errors;
+    }
+
+    /// <summary>One tag per distinct field name, in the given order.</summary>
+    public static IReadOnlyList<RunTag> FromLabels(IEnumerable<string> labels) =>
+        [.. labels.Select(l => new RunTag(LabelNaming.ToFieldKey(l), LabelNaming.ToLabel(l), LabelNaming.ToFieldName(l)))
+            .Where(t => t.Field.Length > 0)
+            .DistinctBy(t => t.Field, StringComparer.Ordinal)];
+
+    /// <summary>The display form gives the words ("ChristmasMovies" -> "christmas movies"); the key gives the field.</summary>
+    public static IReadOnlyList<RunTag> FromTrending(IEnumerable<TrendingTag> tags) =>
+        [.. tags.Select(t => new RunTag(
+                t.Tag,
+                LabelNaming.ToLabel(string.IsNullOrWhiteSpace(t.Display) ? t.Tag : t.Display),
+                LabelNaming.ToFieldName(t.Tag)))
+            .Where(t => t.Field.Length > 0 && t.Label.Length > 0)
+            .DistinctBy(t => t.Field, StringComparer.Ordinal)];
+}

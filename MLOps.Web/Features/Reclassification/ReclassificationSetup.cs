@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Options;
+using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Infrastructure.Redis;
+using StackExchange.Redis;
+
+namespace MLOps.Web.Features.Reclassification;
+
+/// <summary>Registration of the reclassification feature.</summary>
+public static class ReclassificationSetup
+{
+    public static IHostApplicationBuilder AddReclassification(this IHostApplicationBuilder builder)
+    {
+        if (ReclassificationBenchmark.IsVerb(Environment.GetCommandLineArgs().Skip(1)))
+        {
+            builder.Configuration.AddInMemoryCollection(ReclassificationBenchmark.HostSettings);
+        }
+
+        builder.Services.AddOptions<ReclassificationOptions>()
+            .BindConfiguration(ReclassificationOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => string.IsNullOrWhiteSpace(o.Cron) || IsCron(o.Cron),
+                "Reclassification:Cron is not a valid cron expression (5 fields, or 6 with seconds).")
+            .Validate(o => IsTimeZone(o.TimeZone), "Reclassification:TimeZone is not a known time zone id.")
+            .Validate(o => o.EffectiveRetryDelaysSeconds.All(d => d >= 0), "Reclassification:RetryDelaysSeconds must not be negative.")
+            .Validate(o => o.FieldRetention >= TimeSpan.Zero, "Reclassification:FieldRetention must not be negative.")
+            .Validate(o => o.ProgressInterval > TimeSpan.Zero && o.StartupPollInterval > TimeSpan.Zero,
+                "Reclassification:ProgressInterval and Reclassification:StartupPollInterval must be positive.")
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton<IRunLocks>(sp => sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled
+            ? ActivatorUtilities.CreateInstance<RedisRunLocks>(sp)
+            : ActivatorUtilities.CreateInstance<StorageRunLocks>(sp));
+        builder.Services.AddSingleton<RunStore>();
+        builder.Services.AddSingleton<RunHistory>();
+        builder.Services.AddSingleton<ChunkScorer>();
+        builder.Services.AddSingleton<IReclassificationTrigger, ReclassificationTrigger>();
+        builder.Services.AddSingleton<IEmbeddingCache>(sp =>
+        {
+            var kind = sp.GetRequiredService<IOptions<ReclassificationOptions>>().Value.EmbeddingCache;
+            var redisEnabled = sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled;
+            return kind switch
+            {
+                EmbeddingCacheKind.None => new NoEmbeddingCache(),
+                EmbeddingCacheKind.Redis or EmbeddingCacheKind.Auto when redisEnabled =>
+                    new RedisEmbeddingCache(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisOptions>>()),
+                EmbeddingCacheKind.Redis => throw new OptionsValidationException(ReclassificationOptions.SectionName, typeof(ReclassificationOptions),
+                    ["Reclassification:EmbeddingCache is Redis but Redis:ConnectionString is not set."]),
+                _ => ActivatorUtilities.CreateInstance<DiskEmbeddingCache>(sp),
+            };
+        });
+        builder.Services.AddHostedService<ReclassificationStartup>();
+        return builder;
+    }
+
+    private static bool IsCron(string cron)
+    {
+        var fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        try
+        {
+            _ = Cronos.CronExpression.Parse(cron.Trim(), fields == 6 ? Cronos.CronFormat.IncludeSeconds : Cronos.CronFormat.Standard);
+            return true;
+        }
+        catch (Cronos.CronFormatException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsTimeZone(string id)
+    {
+        try
+        {
+            _ = TimeZoneInfo.FindSystemTimeZoneById(id);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return false;
+        }
+    }
+}

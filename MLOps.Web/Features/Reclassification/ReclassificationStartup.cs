@@ -1,0 +1,156 @@
+using Hangfire;
+using Hangfire.Common;
+using Microsoft.Extensions.Options;
+using MLOps.Web.Features.Catalog;
+using MLOps.Web.Features.Classification;
+using MLOps.Web.Features.Trending;
+
+namespace MLOps.Web.Features.Reclassification;
+
+/// <summary>
+/// At startup: registers the recurring job <c>reclassify-trending</c>, then, when no document of the
+/// index has ever been classified, waits (up to <see cref="ReclassificationOptions.StartupTimeout"/>)
+/// for an active model, documents and trending tags, and enqueues one run. Replicas starting together
+/// enqueue one run between them (a claim under a distributed lock in job storage).
+/// </summary>
+public sealed class ReclassificationStartup(
+    IServiceProvider services,
+    IRecurringJobManager recurring,
+    RunStore store,
+    IReclassificationTrigger trigger,
+    IOptions<ReclassificationOptions> options,
+    TimeProvider time,
+    ILogger<ReclassificationStartup> logger) : BackgroundService
+{
+    public const string RecurringJobId = "reclassify-trending";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        Schedule();
+        var o = options.Value;
+        if (!o.RunAtStartup)
+        {
+            return;
+        }
+
+        var scorers = services.GetService<IScorerProvider>();
+        var index = services.GetService<ICatalogIndex>();
+        var trending = services.GetService<ITrendingReader>();
+        if (scorers is null || index is null || trending is null)
+        {
+            ReclassificationLog.StartupNotNeeded(logger, "no scorer, catalog or trending service is registered");
+            return;
+        }
+
+        var deadline = time.GetUtcNow() + o.StartupTimeout;
+        var waitingFor = "the first check";
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                waitingFor = scorers.ActiveModelId is null ? "an active model"
+                    : await index.CountAsync(stoppingToken) == 0 ? "catalog documents"
+                    : (await trending.GetTopAsync(o.TopTags, stoppingToken)).Tags.Count == 0 ? "trending tags"
+                    : "";
+                if (waitingFor.Length == 0)
+                {
+                    await EnqueueWhenNeverClassifiedAsync(index, stoppingToken);
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                ReclassificationLog.StartupCheckFailed(logger, ex);
+            }
+
+            if (time.GetUtcNow() >= deadline)
+            {
+                ReclassificationLog.StartupTimedOut(logger, o.StartupTimeout, "still waiting for " + waitingFor);
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(o.StartupPollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Schedule()
+    {
+        var o = options.Value;
+        try
+        {
+            if (string.IsNullOrWhiteSpace(o.Cron))
+            {
+                recurring.RemoveIfExists(RecurringJobId);
+                ReclassificationLog.Unscheduled(logger, RecurringJobId);
+                return;
+            }
+
+            recurring.AddOrUpdate(
+                RecurringJobId,
+                Job.FromExpression<ReclassificationJobs>(j => j.RunAsync(null, "schedule", null, CancellationToken.None)),
+                o.Cron,
+                new RecurringJobOptions { TimeZone = TimeZoneInfo.FindSystemTimeZoneById(o.TimeZone) });
+            ReclassificationLog.Scheduled(logger, RecurringJobId, o.Cron, o.TimeZone);
+        }
+        catch (Exception ex)
+        {
+            ReclassificationLog.ScheduleFailed(logger, ex, RecurringJobId);
+        }
+    }
+
+    private async Task EnqueueWhenNeverClassifiedAsync(ICatalogIndex index, CancellationToken cancellationToken)
+    {
+        if (await AnyClassifiedAsync(index, cancellationToken))
+        {
+            ReclassificationLog.StartupNotNeeded(logger, "the index has classified documents");
+            return;
+        }
+
+        using (store.Lock(RunStore.StartupLockResource, TimeSpan.FromSeconds(30)))
+        {
+            if (store.AnyRunOrStartupClaim())
+            {
+                ReclassificationLog.StartupNotNeeded(logger, "a run was already recorded or claimed by another replica");
+                return;
+            }
+
+            const string why = "startup: the index has never been classified";
+            var jobId = await trigger.EnqueueAsync(null, why, cancellationToken);
+            store.ClaimStartup(jobId, time.GetUtcNow());
+            ReclassificationLog.StartupEnqueued(logger, jobId, why);
+        }
+    }
+
+    /// <summary>True as soon as one document carries <c>classification_model</c>; scans in pages of 500.</summary>
+    private static async Task<bool> AnyClassifiedAsync(ICatalogIndex index, CancellationToken cancellationToken)
+    {
+        var page = new List<string>(500);
+        await foreach (var id in index.ScanIdsAsync(cancellationToken))
+        {
+            page.Add(id);
+            if (page.Count == 500)
+            {
+                if ((await index.GetManyAsync(page, cancellationToken)).Any(d => d.ClassificationModel is not null))
+                {
+                    return true;
+                }
+
+                page.Clear();
+            }
+        }
+
+        return page.Count > 0 && (await index.GetManyAsync(page, cancellationToken)).Any(d => d.ClassificationModel is not null);
+    }
+}

@@ -1,0 +1,82 @@
+namespace MLOps.Web.Features.Reclassification;
+
+/// <summary>A tag a run scores: the trending key, the label the model sees, the index field written.</summary>
+public sealed record RunTag(string Tag, string Label, string Field);
+
+/// <summary>Run statuses, as the API reports them.</summary>
+public static class RunStatus
+{
+    public const string Pending = "pending";
+    public const string Planning = "planning";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+    public const string CompletedWithFailures = "completed_with_failures";
+    public const string Failed = "failed";
+    public const string Skipped = "skipped";
+
+    public static bool IsFinished(string? status) =>
+        status is Succeeded or CompletedWithFailures or Failed or Skipped;
+}
+
+/// <summary>Everything a run fixes when it starts; chunks read it, so every chunk scores the same way.</summary>
+public sealed record RunPlan
+{
+    public required string RunId { get; init; }
+    public required string Reason { get; init; }
+    public required IReadOnlyList<RunTag> Tags { get; init; }
+    public required string ModelId { get; init; }
+    public required string ModelSha256 { get; init; }
+    public string? HypothesisTemplate { get; init; }
+    public required IReadOnlyList<int> ChunkSizes { get; init; }
+    public required long TotalDocuments { get; init; }
+    public IReadOnlyList<string> RemoveFields { get; init; } = [];
+    public required int RetryAttempts { get; init; }
+    public IReadOnlyList<int> RetryDelaysSeconds { get; init; } = [];
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public int ChunkCount => ChunkSizes.Count;
+}
+
+/// <summary>What one chunk did.</summary>
+public sealed record ChunkStats(int Documents, int Embedded, int CacheHits, double Milliseconds, string? Server);
+
+/// <summary>A chunk that failed after its retries.</summary>
+public sealed record FailedChunk(int Chunk, string? JobId, string? Error);
+
+/// <summary>One run, as <c>GET /api/reclassify/runs</c> reports it.</summary>
+public sealed record ReclassificationRun
+{
+    public required string Id { get; init; }
+    public required string Status { get; init; }
+    public string? Reason { get; init; }
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    public IReadOnlyList<string> Fields { get; init; } = [];
+    public string? Model { get; init; }
+    public long Documents { get; init; }
+    public long DocumentsDone { get; init; }
+    public int Chunks { get; init; }
+    public int ChunksDone { get; init; }
+    public IReadOnlyList<FailedChunk> FailedChunks { get; init; } = [];
+    public long DocumentsEmbedded { get; init; }
+    public long EmbeddingCacheHits { get; init; }
+    public IReadOnlyList<string> RemovedFields { get; init; } = [];
+    public DateTimeOffset? CreatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? FinishedAt { get; init; }
+    public double? DurationSeconds { get; init; }
+    public double? DocsPerSecond { get; init; }
+    public double Percent { get; init; }
+    public double? EtaSeconds { get; init; }
+    public string? Error { get; init; }
+    public required string DashboardUrl { get; init; }
+}
+
+/// <summary>Body of <c>POST /api/reclassify</c>; every member optional.</summary>
+/// <param name="Labels">Explicit labels (hashtags allowed); null or absent: the top trending tags.</param>
+/// <param name="Reason">Free text recorded with the run.</param>
+public sealed record ReclassifyRequest(IReadOnlyList<string>? Labels = null, string? Reason = null);
+
+/// <summary>Answer of <c>POST /api/reclassify</c>.</summary>
+/// <param name="JobId">Hangfire job id of the run; also the run id.</param>
+/// <param name="DashboardUrl">Link to the job in the Hangfire dashboard.</param>
+public sealed record ReclassifyAccepted(string JobId, string DashboardUrl);
