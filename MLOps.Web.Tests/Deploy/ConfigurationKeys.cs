@@ -10,17 +10,13 @@ namespace MLOps.Web.Tests.Deploy;
 /// <item>every leaf of the repository-root appsettings.json, flattened with <c>__</c> (array items as <c>__0</c>, ...);</item>
 /// <item>every property of an options class (a type with a <c>const string SectionName</c>) in MLOps.Web,
 /// so that secrets, which appsettings.json never holds (<c>Redis__Password</c>), count too;</item>
-/// <item>framework keys: anything under <c>ASPNETCORE_</c>, <c>DOTNET_</c> or <c>Logging__</c>;</item>
-/// <item>the keys listed in <c>pending-config-keys.txt</c> beside this file, while it exists: keys that
-/// feature branches add and that this branch's manifests already use.</item>
+/// <item>framework keys: anything under <c>ASPNETCORE_</c>, <c>DOTNET_</c> or <c>Logging__</c>.</item>
 /// </list>
 /// Keys compare case-insensitively, as the configuration binder does.
 /// </summary>
 public sealed class ConfigurationKeys
 {
     public static readonly string[] FrameworkPrefixes = ["ASPNETCORE_", "DOTNET_", "Logging__"];
-
-    public const string PendingFileName = "pending-config-keys.txt";
 
     private readonly HashSet<string> _exact = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _prefixes = [.. FrameworkPrefixes];
@@ -29,14 +25,11 @@ public sealed class ConfigurationKeys
     {
     }
 
-    /// <summary>Keys listed in the pending file (empty when the file has been deleted).</summary>
-    public IReadOnlyList<string> Pending { get; private set; } = [];
-
     public IReadOnlySet<string> FromAppSettings { get; private set; } = new HashSet<string>();
 
     public IReadOnlySet<string> FromOptions { get; private set; } = new HashSet<string>();
 
-    public static ConfigurationKeys Load(bool includePending = true)
+    public static ConfigurationKeys Load()
     {
         var keys = new ConfigurationKeys();
         var appSettings = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -61,16 +54,6 @@ public sealed class ConfigurationKeys
         keys._exact.UnionWith(appSettings);
         keys._exact.UnionWith(options);
         keys._prefixes.AddRange(optionPrefixes);
-
-        var pendingPath = RepositoryFiles.PathOf("MLOps.Web.Tests", "Deploy", PendingFileName);
-        if (includePending && File.Exists(pendingPath))
-        {
-            keys.Pending = File.ReadAllLines(pendingPath)
-                .Select(l => l.Trim())
-                .Where(l => l.Length > 0 && !l.StartsWith('#'))
-                .ToList();
-            keys._exact.UnionWith(keys.Pending);
-        }
 
         return keys;
     }

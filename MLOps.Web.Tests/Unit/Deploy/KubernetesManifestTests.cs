@@ -132,7 +132,7 @@ public sealed class KubernetesManifestTests
             .Distinct()
             .ToList();
         Assert.True(unknown.Count == 0,
-            $"Not configuration keys of the app (not in appsettings.json, in an options class, a framework prefix or {ConfigurationKeys.PendingFileName}): {string.Join(", ", unknown)}");
+            $"Not configuration keys of the app (not in appsettings.json, in an options class, or a framework prefix): {string.Join(", ", unknown)}");
     }
 
     [Fact]
@@ -157,18 +157,9 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void Pending_configuration_keys_are_only_keys_the_manifests_use()
-    {
-        var keys = ConfigurationKeys.Load();
-        var used = Sets.SelectMany(set => set.AppContainers().SelectMany(a => set.EnvironmentOf(a.Container).Keys))
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
-        Assert.All(keys.Pending, k => Assert.True(used.Contains(k), $"{k} is listed in {ConfigurationKeys.PendingFileName} but no manifest sets it"));
-    }
-
-    [Fact]
     public void Configuration_keys_come_from_appsettings_and_from_options_classes()
     {
-        var keys = ConfigurationKeys.Load(includePending: false);
+        var keys = ConfigurationKeys.Load();
         Assert.Contains("Storage__DataDirectory", keys.FromAppSettings);
         Assert.Contains("Hangfire__Queues__0", keys.FromAppSettings);
         Assert.Contains("Redis__Password", keys.FromOptions);
