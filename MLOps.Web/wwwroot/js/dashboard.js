@@ -64,12 +64,15 @@
     const body = $("runs-table").querySelector("tbody");
     if (!runs.length) { body.innerHTML = '<tr><td colspan="7" class="muted">no runs yet</td></tr>'; return; }
     body.innerHTML = runs.slice(0, 8).map((r) => {
-      const job = pick(r, "jobId", "coordinatorJobId", "id");
+      const link = pick(r, "dashboardUrl") || (pick(r, "id") ? `/hangfire/jobs/details/${encodeURIComponent(pick(r, "id"))}` : "");
       const tags = pick(r, "tags", "labels") || [];
-      return `<tr class="run"><td>${esc(fmtTime(pick(r, "startedAt", "started", "createdAt")))}</td><td>${esc(pick(r, "status", "state"))}</td>` +
-        `<td>${esc(tags.join(", "))}</td><td>${esc(pick(r, "modelId", "model"))}</td><td>${fmtNum(pick(r, "documents", "documentCount", "docs"))}</td>` +
-        `<td>${fmtNum(pick(r, "docsPerSecond", "docs_per_second"), 1)}</td>` +
-        `<td>${job ? `<a href="/hangfire/jobs/details/${encodeURIComponent(job)}">job</a>` : ""}</td></tr>`;
+      const status = pick(r, "status", "state") || "";
+      const pct = pick(r, "percent");
+      const shown = status.toLowerCase() === "running" && typeof pct === "number" ? `${status} ${pct.toFixed(0)}%` : status;
+      return `<tr class="run"><td>${esc(fmtTime(pick(r, "startedAt", "createdAt")))}</td><td>${esc(shown)}</td>` +
+        `<td>${esc(tags.join(", "))}</td><td>${esc(pick(r, "model", "modelId"))}</td><td>${fmtNum(pick(r, "documents", "documentCount"))}</td>` +
+        `<td>${fmtNum(pick(r, "docsPerSecond"), 1)}</td>` +
+        `<td>${link ? `<a href="${esc(link)}">job</a>` : ""}</td></tr>`;
     }).join("");
   }
 
