@@ -58,11 +58,14 @@ public static class LabelNaming
         return key.Length == 0 ? string.Empty : FieldPrefix + key;
     }
 
-    /// <summary>The tag part of a field name: case-folded, only [a-z0-9_].</summary>
+    /// <summary>
+    /// The tag part of a field name: case-folded, accents removed ("noël" -> "noel"), only [a-z0-9_].
+    /// A tag with no Latin letter or digit at all (e.g. "日本") has no field name.
+    /// </summary>
     public static string ToFieldKey(string tagOrLabel)
     {
         var sb = new StringBuilder(tagOrLabel.Length);
-        foreach (var c in tagOrLabel.ToLowerInvariant())
+        foreach (var c in tagOrLabel.ToLowerInvariant().Normalize(NormalizationForm.FormD))
         {
             if (c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_')
             {
