@@ -136,29 +136,7 @@ public static class ClassificationEndpoints
 
     private static void ValidateLabels(IReadOnlyList<string>? labels, string? template, ClassificationOptions limits, Dictionary<string, string[]> errors)
     {
-        if (labels is not { Count: > 0 })
-        {
-            errors["labels"] = ["At least one label is required."];
-        }
-        else if (labels.Count > limits.MaxLabels)
-        {
-            errors["labels"] = [$"{labels.Count} labels given; at most {limits.MaxLabels} are accepted."];
-        }
-        else
-        {
-            for (var i = 0; i < labels.Count; i++)
-            {
-                var label = labels[i];
-                if (string.IsNullOrWhiteSpace(label) || LabelNaming.ToLabel(label).Length == 0)
-                {
-                    errors[$"labels[{i}]"] = ["A label must contain a word."];
-                }
-                else if (label.Length > limits.MaxLabelChars)
-                {
-                    errors[$"labels[{i}]"] = [$"The label has {label.Length} characters; at most {limits.MaxLabelChars} are accepted."];
-                }
-            }
-        }
+        LabelNaming.ValidateLabels(labels, limits.MaxLabels, limits.MaxLabelChars, requireFieldName: false, errors);
 
         if (template is not null && !template.Contains("{}", StringComparison.Ordinal))
         {

@@ -85,6 +85,41 @@ public static class LabelNaming
     private static readonly System.Buffers.SearchValues<char> FieldChars =
         System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_");
 
+    /// <summary>
+    /// Validates a label list as <c>/api/classify</c> does, adding errors keyed <c>labels</c> or
+    /// <c>labels[i]</c>. With <paramref name="requireFieldName"/>, each label must also name a
+    /// <c>classification_*</c> field (reclassification writes one per label).
+    /// </summary>
+    public static void ValidateLabels(
+        IReadOnlyList<string>? labels, int maxLabels, int maxLabelChars, bool requireFieldName, IDictionary<string, string[]> errors)
+    {
+        if (labels is not { Count: > 0 })
+        {
+            errors["labels"] = ["At least one label is required."];
+            return;
+        }
+
+        if (labels.Count > maxLabels)
+        {
+            errors["labels"] = [$"{labels.Count} labels given; at most {maxLabels} are accepted."];
+            return;
+        }
+
+        for (var i = 0; i < labels.Count; i++)
+        {
+            var label = labels[i];
+            string? message =
+                string.IsNullOrWhiteSpace(label) || ToLabel(label).Length == 0 ? "A label must contain a word."
+                : label.Length > maxLabelChars ? $"The label has {label.Length} characters; at most {maxLabelChars} are accepted."
+                : requireFieldName && ToFieldName(label).Length == 0 ? "A label needs at least one letter a-z, digit or underscore to name its field."
+                : null;
+            if (message is not null)
+            {
+                errors[$"labels[{i}]"] = [message];
+            }
+        }
+    }
+
     private static void AppendSpace(StringBuilder sb)
     {
         if (sb.Length > 0 && sb[^1] != ' ')

@@ -3,7 +3,7 @@ using MLOps.Web.Features.Trending;
 
 namespace MLOps.Web.Features.Reclassification;
 
-/// <summary>Explicit labels and trending tags as run tags, and the validation the classify API applies to labels.</summary>
+/// <summary>Explicit labels and trending tags as run tags; labels are validated as the classify API does (LabelNaming.ValidateLabels).</summary>
 public static class ReclassificationLabels
 {
     public const int MaxLabels = 100;
@@ -22,24 +22,9 @@ public static class ReclassificationLabels
         {
             errors["labels"] = ["labels must not be empty; leave it out to use the trending tags."];
         }
-        else if (labels.Count > MaxLabels)
-        {
-            errors["labels"] = [$"At most {MaxLabels} labels are allowed; got {labels.Count}."];
-        }
         else
         {
-            for (var i = 0; i < labels.Count; i++)
-            {
-                var label = labels[i];
-                string? message = string.IsNullOrWhiteSpace(label) ? "A label must not be empty."
-                    : label.Length > MaxLabelLength ? $"A label must be at most {MaxLabelLength} characters; got {label.Length}."
-                    : LabelNaming.ToFieldName(label).Length == 0 ? "A label needs at least one letter a-z, digit or underscore to name its field."
-                    : null;
-                if (message is not null)
-                {
-                    errors[$"labels[{i}]"] = [message];
-                }
-            }
+            LabelNaming.ValidateLabels(labels, MaxLabels, MaxLabelLength, requireFieldName: true, errors);
         }
 
         return errors.Count == 0 ? null : errors;
