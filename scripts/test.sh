@@ -42,7 +42,8 @@ t = open(sys.argv[1], encoding="utf-8").read()
 m = re.search(r'<Counters [^>]*>', t)
 if m:
     c = dict(re.findall(r'(\w+)="(\d+)"', m.group(0)))
-    print(f"Tests: {c.get('passed', 0)} passed, {int(c.get('failed', 0)) + int(c.get('error', 0))} failed, {c.get('notExecuted', 0)} skipped")
+    total, executed = int(c.get('total', 0)), int(c.get('executed', 0))
+    print(f"Tests: {c.get('passed', 0)} passed, {int(c.get('failed', 0)) + int(c.get('error', 0))} failed, {total - executed} skipped")
 PY
 fi
 exit $status

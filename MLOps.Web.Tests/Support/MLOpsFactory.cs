@@ -18,6 +18,9 @@ public class MLOpsFactory : WebApplicationFactory<Program>
         _settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Storage:DataDirectory"] = DataDirectory,
+            // Test hosts log warnings and errors only, so test output stays readable (override per test).
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Hangfire"] = "Warning",
             // Built-in models: extracted once per machine and symlinked into each test registry.
             ["Models:BuiltInCacheDirectory"] = Path.Combine(Path.GetTempPath(), "mlops-test-builtin-models"),
         };
