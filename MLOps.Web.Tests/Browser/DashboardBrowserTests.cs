@@ -39,6 +39,10 @@ public sealed class DashboardBrowserTests
         await page.WaitForSelectorAsync("#models-table tr.model", new PageWaitForSelectorOptions { Timeout = 60_000 });
         Assert.Contains("active", await page.InnerTextAsync("#models-table"), StringComparison.Ordinal);
 
+        // Evaluating the active model on the bundled judgments draws its NDCG@10 point on the line chart.
+        await page.ClickAsync("#evaluate-now");
+        await page.WaitForSelectorAsync("#ndcg-chart svg circle", new PageWaitForSelectorOptions { Timeout = 60_000 });
+
         // Search: the same query ranked two ways.
         await page.FillAsync("#search-genre", "Family");
         await page.ClickAsync("#search-form button[type=submit]");
@@ -50,5 +54,11 @@ public sealed class DashboardBrowserTests
         var shot = Path.Combine(TestEnvironment.ArtifactsDirectory, "dashboard.png");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
         Assert.True(new FileInfo(shot).Length > 10_000);
+
+        // The Hangfire dashboard it links to lists the nightly reclassification job.
+        await page.ClickAsync("#link-hangfire");
+        await page.GotoAsync(baseUrl + "/hangfire/recurring");
+        Assert.Contains("reclassify-trending", await page.ContentAsync(), StringComparison.Ordinal);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(TestEnvironment.ArtifactsDirectory, "hangfire-recurring.png") });
     }
 }

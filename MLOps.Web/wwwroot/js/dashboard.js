@@ -128,6 +128,16 @@
     } catch { /* evaluation API not up yet */ }
   }
 
+  $("evaluate-now").addEventListener("click", async () => {
+    const btn = $("evaluate-now"); btn.disabled = true;
+    try {
+      let models = await getJson("/api/models");
+      models = Array.isArray(models) ? models : [];
+      const active = models.find((m) => pick(m, "active"));
+      if (active) await fetch(`/api/models/${encodeURIComponent(pick(active, "id"))}/evaluate`, { method: "POST" });
+    } catch { /* shown by the next refresh */ } finally { btn.disabled = false; refreshModels(); }
+  });
+
   // ---- search side by side ----------------------------------------------------------------
   function renderHits(el, result) {
     const hits = pick(result, "hits", "Hits") || [];
