@@ -21,6 +21,9 @@ public class MLOpsFactory : WebApplicationFactory<Program>
             // Test hosts log warnings and errors only, so test output stays readable (override per test).
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Hangfire"] = "Warning",
+            // No background scoring of the whole catalog unless a test asks for it: it would race
+            // with tests that count inferences or read classification fields.
+            ["Reclassification:RunAtStartup"] = "false",
             // Built-in models: extracted once per machine and symlinked into each test registry.
             ["Models:BuiltInCacheDirectory"] = Path.Combine(Path.GetTempPath(), "mlops-test-builtin-models"),
         };
