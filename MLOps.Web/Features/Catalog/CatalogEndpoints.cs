@@ -24,7 +24,8 @@ public static class CatalogEndpoints
         var search = app.MapGroup("/api/search").WithTags("Search");
         search.MapGet("", SearchAsync)
             .WithName("Search")
-            .WithSummary("Searches the catalog: q (Lucene syntax), genre filter, sort=relevance|classification_<tag>|trending, from, size (max 1000), explain.");
+            .WithSummary("Searches the catalog: q (Lucene syntax), genre filter, sort=relevance|classification_<tag>|trending, from, size (max 1000), explain.")
+            .ProducesValidationProblem();
 
         var catalog = app.MapGroup("/api/catalog").WithTags("Catalog");
         catalog.MapGet("", SummaryAsync)
@@ -32,7 +33,8 @@ public static class CatalogEndpoints
             .WithSummary("The search engine in use and the number of documents.");
         catalog.MapGet("/documents/{id}", GetDocumentAsync)
             .WithName("GetCatalogDocument")
-            .WithSummary("One document in its JSON form, classification fields included.");
+            .WithSummary("One document in its JSON form, classification fields included.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         catalog.MapPost("/import", ImportAsync)
             .WithName("ImportCatalog")
             .WithSummary("Imports documents from the request body: Elasticsearch bulk NDJSON, JSON lines or a JSON array (detected). Bad records are reported by line and skipped; strict=true rejects the whole import and writes nothing.")

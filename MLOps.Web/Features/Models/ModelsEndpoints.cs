@@ -67,11 +67,14 @@ public static class ModelsEndpoints
         group.MapPost("/{id}/promote", PromoteAsync)
             .WithName("PromoteModel")
             .WithSummary("Makes a version the active one, atomically and without a restart; requests in flight finish on the old version.")
-            .WithRequestExample("""{"reason": "beats the champion on NDCG@10"}""");
+            .WithRequestExample("""{"reason": "beats the champion on NDCG@10"}""")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         group.MapPost("/rollback", RollbackAsync)
             .WithName("RollbackModel")
-            .WithSummary("Re-activates the previously active version.");
+            .WithSummary("Re-activates the previously active version.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         return app;
     }

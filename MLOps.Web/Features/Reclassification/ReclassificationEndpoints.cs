@@ -24,7 +24,8 @@ public static class ReclassificationEndpoints
                     ? TypedResults.Ok(run)
                     : TypedResults.Problem(detail: $"No reclassification run '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found"))
             .WithName("GetReclassificationRun")
-            .WithSummary("One run, with its progress (percent, ETA) while it runs.");
+            .WithSummary("One run, with its progress (percent, ETA) while it runs.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return app;
     }
