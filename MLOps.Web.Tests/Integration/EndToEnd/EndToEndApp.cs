@@ -37,6 +37,9 @@ internal sealed class EndToEndApp : IAsyncDisposable
 
     public MLOpsFactory Factory { get; }
 
+    /// <summary>The Redis key prefix of this app (null on embedded defaults).</summary>
+    public string? RedisPrefix => _redisPrefix;
+
     public HttpClient Client { get; }
 
     /// <summary>
@@ -108,6 +111,13 @@ internal sealed class EndToEndApp : IAsyncDisposable
                 await redis.GetDatabase().KeyDeleteAsync(keys);
             }
         }
+    }
+
+    /// <summary>Keys under this app's prefix on the test redis-server.</summary>
+    public async Task<IReadOnlyList<string>> RedisKeysAsync()
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisServer!);
+        return [.. redis.GetServers()[0].Keys(pattern: _redisPrefix + "*", pageSize: 1000).Select(k => k.ToString())];
     }
 
     private static Uri U(string path) => new(path, UriKind.Relative);

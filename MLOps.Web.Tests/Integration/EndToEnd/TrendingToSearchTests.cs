@@ -1,5 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using Hangfire;
+using Hangfire.Redis.StackExchange;
+using Microsoft.Extensions.DependencyInjection;
+using MLOps.Web.Features.Trending;
 using MLOps.Web.Features.Reclassification;
 using MLOps.Web.Tests.Support;
 using Xunit.Abstractions;
@@ -59,6 +63,24 @@ public sealed class TrendingToSearchTests(ITestOutputHelper output)
 
         // 3. the Family films sorted by classification_christmas: the Christmas films first
         await app.AssertChristmasFilmsFirstAsync(run, output);
+
+        // the shared parts really were Redis: job storage and the trending window under this app's prefix
+        var storage = app.Factory.Services.GetRequiredService<JobStorage>();
+        var store = app.Factory.Services.GetRequiredService<ITrendingReader>();
+        output.WriteLine($"job storage {storage.GetType().Name}, trending store {store.GetType().Name}");
+        if (redis)
+        {
+            Assert.IsType<RedisStorage>(storage);
+            Assert.IsType<RedisTrendingStore>(store);
+            var keys = await app.RedisKeysAsync();
+            Assert.Contains(keys, k => k.StartsWith(app.RedisPrefix + "hangfire:", StringComparison.Ordinal));
+            Assert.Contains(keys, k => k.StartsWith(app.RedisPrefix + "trending:hashtags-e2e-", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.IsType<Hangfire.InMemory.InMemoryStorage>(storage);
+            Assert.IsNotType<RedisTrendingStore>(store);
+        }
     }
 
     /// <summary>
