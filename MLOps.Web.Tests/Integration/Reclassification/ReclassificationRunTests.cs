@@ -71,6 +71,31 @@ public sealed class ReclassificationRunTests
     }
 
     [Fact]
+    public async Task A_run_started_right_after_another_finished_starts_at_once_not_after_the_busy_retry_delay()
+    {
+        // The last chunk records the run; the coordinator holds the run lock until its next progress
+        // check (up to ProgressInterval later). A run started in that gap must wait for the lock, not
+        // be rescheduled BusyRetryDelay (here 60 s) later.
+        var (factory, _) = Create(settings: new()
+        {
+            ["Reclassification:ProgressInterval"] = "00:00:03",
+            ["Reclassification:BusyRetryDelay"] = "00:01:00",
+        });
+        using var _ = factory;
+        using var client = factory.CreateClient();
+
+        var first = await ReclassificationAppFactory.StartAsync(client, "christmas");
+        var run = await ReclassificationAppFactory.WaitForRunAsync(client, first.JobId);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+
+        var started = DateTime.UtcNow;
+        var second = await ReclassificationAppFactory.StartAsync(client, "ocean");
+        var next = await ReclassificationAppFactory.WaitForRunAsync(client, second.JobId, TimeSpan.FromSeconds(40));
+        Assert.Equal(RunStatus.Succeeded, next.Status);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20), $"the second run took {DateTime.UtcNow - started}");
+    }
+
+    [Fact]
     public async Task Explicit_labels_are_validated_like_classify_labels_and_nothing_is_enqueued_on_bad_input()
     {
         var (factory, _) = Create();

@@ -52,7 +52,9 @@ public sealed class ReclassificationJobs(
         IDisposable runLock;
         try
         {
-            runLock = store.Lock(RunStore.RunLockResource, TimeSpan.FromSeconds(1));
+            // A run that just finished still holds the lock until its coordinator's next progress
+            // check: wait that long, so a run started right after another starts now, not after BusyRetryDelay.
+            runLock = store.Lock(RunStore.RunLockResource, LockWait(o));
         }
         catch (DistributedLockTimeoutException)
         {
@@ -65,6 +67,10 @@ public sealed class ReclassificationJobs(
             await RunLockedAsync(runId, labels, reason, context, cancellationToken);
         }
     }
+
+    /// <summary>How long a run waits for the previous one's lock: one progress interval (at most 10 s) plus a second.</summary>
+    internal static TimeSpan LockWait(ReclassificationOptions o) =>
+        TimeSpan.FromSeconds(Math.Min(o.ProgressInterval.TotalSeconds, 10) + 1);
 
     /// <summary>Scores one chunk of a run. Does nothing when the chunk is already done.</summary>
     [Queue(Queue)]
