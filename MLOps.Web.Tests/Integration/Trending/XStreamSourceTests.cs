@@ -184,7 +184,8 @@ public sealed class XStreamSourceTests : IAsyncLifetime
             Chunks("application/json", [Tweet("1", "#a", "a")], StreamEnd.Hold),
             Chunks("application/json", [.. Enumerable.Repeat("\r\n", 12), Tweet("2", "#b", "b")], StreamEnd.Hold, pause: TimeSpan.FromMilliseconds(150)));
 
-        using var harness = Harness(stall: "00:00:00.6");
+        // Keep-alives every 150 ms for 1.8 s against a 1.5 s stall timeout: a wide margin on a loaded CI machine.
+        using var harness = Harness(stall: "00:00:01.5");
         await RunUntilAsync(harness.Get<XStreamSource>(), () => harness.Metrics.PostsTotal >= 2, TimeSpan.FromSeconds(10), "second tweet after 1.8 s of keep-alives");
 
         Assert.Equal([0.25], _delay.Delays.Take(1).Select(d => d.TotalSeconds));
