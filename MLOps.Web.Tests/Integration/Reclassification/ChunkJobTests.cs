@@ -52,4 +52,52 @@ public sealed class ChunkJobTests
         using var connection = services.GetRequiredService<JobStorage>().GetConnection();
         Assert.Contains("100%", connection.GetJobParameter(runId, ReclassificationJobs.ProgressParameter), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_chunk_whose_lock_another_copy_holds_is_put_back_not_reported_done_and_scored_once_the_lock_is_free()
+    {
+        var scorer = new FakeEmbeddingScorer();
+        using var factory = new ReclassificationAppFactory(
+            new InMemoryCatalogIndex(TestCatalog.Create(3)), new FakeScorerProvider(scorer), new FixedTrendingReader(),
+            new Dictionary<string, string?> { ["Reclassification:BusyRetryDelay"] = "00:05:00" });
+        using var client = factory.CreateClient();
+        var services = factory.Services;
+        var store = services.GetRequiredService<RunStore>();
+        var runId = services.GetRequiredService<IBackgroundJobClient>().Schedule(() => Console.WriteLine("placeholder"), TimeSpan.FromDays(1));
+        store.MarkPlanning(runId, "test", DateTimeOffset.UtcNow);
+        store.SavePlan(new RunPlan
+        {
+            RunId = runId,
+            Reason = "test",
+            Tags = ReclassificationLabels.FromLabels(["christmas"]),
+            ModelId = scorer.Model.Id,
+            ModelSha256 = scorer.Model.Sha256,
+            ChunkSizes = [3],
+            TotalDocuments = 3,
+            RetryAttempts = 0,
+            StartedAt = DateTimeOffset.UtcNow,
+        }, [new[] { "m0000", "m0001", "m0002" }]);
+
+        // E.g. the copy of a process that was killed: its lock outlives it until it expires.
+        var held = store.Lock(RunStore.ChunkLockResource(runId, 0), TimeSpan.FromSeconds(5));
+        var chunkJob = services.GetRequiredService<IBackgroundJobClient>().Create(
+            Hangfire.Common.Job.FromExpression<ReclassificationJobs>(j => j.ChunkAsync(runId, 0, null, CancellationToken.None)),
+            new Hangfire.States.EnqueuedState(ReclassificationJobs.Queue));
+
+        using var connection = services.GetRequiredService<JobStorage>().GetConnection();
+        for (var i = 0; i < 200 && connection.GetStateData(chunkJob)?.Name != Hangfire.States.ScheduledState.StateName; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(Hangfire.States.ScheduledState.StateName, connection.GetStateData(chunkJob)?.Name);
+        Assert.False(store.IsChunkFinished(runId, 0));
+        Assert.Empty(factory.Index.Updates);
+
+        held.Dispose();
+        await ActivatorUtilities.CreateInstance<ReclassificationJobs>(services).ChunkAsync(runId, 0, null, CancellationToken.None);
+        Assert.True(store.IsChunkFinished(runId, 0));
+        Assert.Equal(RunStatus.Succeeded, services.GetRequiredService<RunHistory>().Get(runId)!.Status);
+        Assert.All(factory.Index.Documents, d => Assert.Equal(1, factory.Index.Writes[d.Id]));
+    }
 }

@@ -96,9 +96,14 @@ public sealed class ReclassificationJobs(
             }
             catch (DistributedLockTimeoutException)
             {
-                // Another copy of this chunk is running (a re-queued job); it completes or fails the chunk.
-                ReclassificationLog.ChunkAlreadyDone(logger, runId, chunk);
-                return;
+                // Another copy of this chunk holds its lock: either a live copy (Hangfire re-queued a
+                // job that ran past its invisibility timeout), or a copy on a killed process whose lock
+                // has not expired yet (at most 30 s). Put this job back instead of succeeding: if the
+                // other copy finishes the chunk, the next attempt sees it done; if it died, the next
+                // attempt after the lock expired scores the chunk.
+                var delay = options.Value.BusyRetryDelay;
+                ReclassificationLog.ChunkBusy(logger, runId, chunk, delay);
+                throw new ChunkInProgressException(delay);
             }
 
             using (chunkLock)
@@ -112,7 +117,7 @@ public sealed class ReclassificationJobs(
                 await ProcessChunkAsync(plan, chunk, context?.ServerId, cancellationToken);
             }
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not ChunkInProgressException && !cancellationToken.IsCancellationRequested)
         {
             // Any failure, storage hiccups included, goes through the run's retry policy.
             var attempt = (context?.GetJobParameter<int>(RetryCountParameter) ?? 0) + 1;
@@ -468,6 +473,30 @@ public sealed class RunInProgressException : Exception
     public TimeSpan RetryDelay { get; }
 }
 
+/// <summary>Thrown by a chunk job that finds another copy of its chunk holding the chunk lock; the job is put back, not failed.</summary>
+public sealed class ChunkInProgressException : Exception
+{
+    public ChunkInProgressException(TimeSpan retryDelay)
+        : base($"Another copy of this chunk holds its lock; this one waits {retryDelay}.") => RetryDelay = retryDelay;
+
+    public ChunkInProgressException()
+        : this(TimeSpan.FromSeconds(30))
+    {
+    }
+
+    public ChunkInProgressException(string message)
+        : base(message)
+    {
+    }
+
+    public ChunkInProgressException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public TimeSpan RetryDelay { get; }
+}
+
 /// <summary>A chunk failed; carries the run's retry policy to <see cref="ReclassificationStateFilterAttribute"/>.</summary>
 public sealed class ChunkFailedException : Exception
 {
@@ -506,8 +535,9 @@ public sealed class ChunkFailedException : Exception
 }
 
 /// <summary>
-/// State election for reclassification jobs. A run that found another one in progress is put back
-/// (scheduled after the configured delay, keeping its job id). A failed chunk is retried with the
+/// State election for reclassification jobs. A run that found another one in progress, or a chunk
+/// job that found another copy of its chunk holding the chunk lock, is put back (scheduled after the
+/// configured delay, keeping its job id). A failed chunk is retried with the
 /// run's backoff; after its last retry it stays failed and is listed in the run's failed chunks.
 /// Runs before <see cref="AutomaticRetryAttribute"/> (order 20).
 /// </summary>
@@ -529,6 +559,11 @@ public sealed class ReclassificationStateFilterAttribute : JobFilterAttribute, I
                 context.CandidateState = busy.RetryDelay <= TimeSpan.Zero
                     ? new EnqueuedState(ReclassificationJobs.CoordinatorQueue) { Reason = busy.Message }
                     : new ScheduledState(busy.RetryDelay) { Reason = busy.Message };
+                break;
+            case ChunkInProgressException busyChunk:
+                context.CandidateState = busyChunk.RetryDelay <= TimeSpan.Zero
+                    ? new EnqueuedState(ReclassificationJobs.Queue) { Reason = busyChunk.Message }
+                    : new ScheduledState(busyChunk.RetryDelay) { Reason = busyChunk.Message };
                 break;
             case ChunkFailedException chunk:
                 var attempt = context.GetJobParameter<int>(ReclassificationJobs.RetryCountParameter) + 1;

@@ -59,4 +59,7 @@ internal static partial class ReclassificationLog
 
     [LoggerMessage(EventId = 5019, Level = LogLevel.Warning, Message = "Reclassification run {RunId}: progress check failed; will check again")]
     public static partial void MonitorFailed(ILogger logger, Exception exception, string runId);
+
+    [LoggerMessage(EventId = 5020, Level = LogLevel.Information, Message = "Chunk {Chunk} of run {RunId}: another copy holds the chunk lock; this job waits {Delay}")]
+    public static partial void ChunkBusy(ILogger logger, string runId, int chunk, TimeSpan delay);
 }

@@ -60,7 +60,7 @@ public sealed class ReclassificationOptions
     /// <summary>How often the startup check looks again while waiting.</summary>
     public TimeSpan StartupPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>When a run is already in progress, a new run job is put back for this long (0: re-enqueued at once).</summary>
+    /// <summary>When a run is already in progress, a new run job is put back for this long (0: re-enqueued at once); so is a chunk job whose chunk lock another copy holds.</summary>
     public TimeSpan BusyRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often the coordinator updates progress (job parameter and log) while chunks run.</summary>

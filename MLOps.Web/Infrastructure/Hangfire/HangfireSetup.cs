@@ -35,6 +35,19 @@ public sealed class HangfireOptions
 
     /// <summary>Run a Hangfire server in this process (every replica does by default).</summary>
     public bool ServerEnabled { get; set; } = true;
+
+    /// <summary>
+    /// Redis storage only: a fetched job whose fetch is older than this is put back on its queue by
+    /// any server's FetchedJobsWatcher (a pass a minute), even while its server is alive and still
+    /// running it: a second copy then runs. Jobs of a dead server are re-queued sooner anyway, once
+    /// the server watchdog has removed the server (about ServerTimeout + ServerCheckInterval, 5 + 5
+    /// minutes by default). So the default is long: longer than any reclassification run, whose
+    /// coordinator job lives as long as the run. The library's default is 30 minutes.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "30.00:00:00",
+        ParseLimitsInInvariantCulture = true, ConvertValueInInvariantCulture = true,
+        ErrorMessage = "Hangfire:InvisibilityTimeout must be between 00:00:01 and 30.00:00:00.")]
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromHours(24);
 }
 
 /// <summary>Hangfire: InMemory storage by default, Redis storage when <c>Redis:ConnectionString</c> is set.</summary>
@@ -61,7 +74,12 @@ public static class HangfireSetup
             {
                 var prefix = sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix + "hangfire:";
                 // FetchTimeout: idle workers poll at least this often, in case a pub/sub wake-up was missed (default 3 min).
-                return new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions { Prefix = prefix, FetchTimeout = TimeSpan.FromSeconds(5) });
+                return new RedisStorage(sp.GetRequiredService<IConnectionMultiplexer>(), new RedisStorageOptions
+                {
+                    Prefix = prefix,
+                    FetchTimeout = TimeSpan.FromSeconds(5),
+                    InvisibilityTimeout = sp.GetRequiredService<IOptions<HangfireOptions>>().Value.InvisibilityTimeout,
+                });
             }
 
             return new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromDays(7) });
