@@ -1,3 +1,4 @@
+using MLOps.Web.Commands;
 using MLOps.Web.Features.Catalog;
 using MLOps.Web.Features.Classification;
 using MLOps.Web.Features.Evaluation;

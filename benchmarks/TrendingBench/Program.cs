@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 using MLOps.Web.Features.Trending;
 using MLOps.Web.Infrastructure.Redis;
 using StackExchange.Redis;
+using MLOps.Web.Shared.Trending;
 
 // Trending benchmarks: `throughput [posts]` (extraction + counting on one thread, pinned to one
 // core where the OS allows) and `flush <redis host:port> [tags] [slides]` (one Redis flush per slide

@@ -2,7 +2,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using MLOps.Web.Features.Catalog;
-using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Trending;
 using MLOps.Web.Tests.Support;
 
 namespace MLOps.Web.Tests.Integration.Catalog;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using MLOps.Web.Features.Catalog;
+using MLOps.Web.Shared.Catalog;
 
 namespace MLOps.Web.Tests.Integration.Catalog;
 

@@ -2,7 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using MLOps.Web.Features.Catalog;
-using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Tests.Integration.Catalog;
 

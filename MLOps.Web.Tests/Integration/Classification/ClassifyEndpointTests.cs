@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using MLOps.Web.Features.Classification;
+using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Tests.Integration.Classification;
 

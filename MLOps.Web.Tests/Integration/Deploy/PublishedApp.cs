@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Runtime.Versioning;
 using System.Net.Sockets;
 using System.Reflection;
+using System.Runtime.Versioning;
 using System.Text;
 using MLOps.Web.Tests.Deploy;
 using MLOps.Web.Tests.Support;

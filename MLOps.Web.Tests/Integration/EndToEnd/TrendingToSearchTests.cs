@@ -3,8 +3,9 @@ using System.Net.Http.Json;
 using Hangfire;
 using Hangfire.Redis.StackExchange;
 using Microsoft.Extensions.DependencyInjection;
-using MLOps.Web.Features.Trending;
 using MLOps.Web.Features.Reclassification;
+using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared.Trending;
 using MLOps.Web.Tests.Support;
 using Xunit.Abstractions;
 

@@ -1,14 +1,12 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using MLOps.Web.Features.Catalog;
-using MLOps.Web.Features.Classification;
-using MLOps.Web.Features.Models;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Models;
 using MLOps.Web.Tests.Support;
 using MLOps.Web.Tests.Support.Fakes;
 

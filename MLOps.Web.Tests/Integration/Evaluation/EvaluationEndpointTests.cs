@@ -7,11 +7,10 @@ using Hangfire.Storage;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using MLOps.Web.Features.Catalog;
-using MLOps.Web.Features.Classification;
 using MLOps.Web.Features.Evaluation;
-using MLOps.Web.Features.Models;
-using MLOps.Web.Features.Reclassification;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Reclassification;
 using MLOps.Web.Tests.Support;
 using MLOps.Web.Tests.Support.Fakes;
 

@@ -3,10 +3,10 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using MLOps.Web.Features.Catalog;
-using MLOps.Web.Features.Classification;
 using MLOps.Web.Features.Reclassification;
-using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Trending;
 using MLOps.Web.Tests.Support;
 using MLOps.Web.Tests.Support.Fakes;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using MLOps.Web.Features.Catalog;
 using MLOps.Web.Features.Reclassification;
+using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Tests.Support;
 using MLOps.Web.Tests.Support.Fakes;
 using Xunit.Abstractions;

@@ -1,4 +1,5 @@
 using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared.Trending;
 using static MLOps.Web.Tests.Integration.Trending.LocalStreamServer;
 
 namespace MLOps.Web.Tests.Integration.Trending;

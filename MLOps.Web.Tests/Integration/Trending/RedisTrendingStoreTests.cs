@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Time.Testing;
 using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared.Trending;
 using MLOps.Web.Tests.Support;
 using StackExchange.Redis;
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared.Trending;
 using MLOps.Web.Tests.Support;
 using StackExchange.Redis;
 

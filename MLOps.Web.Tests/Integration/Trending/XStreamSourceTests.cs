@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared.Trending;
 using MLOps.Web.Tests.Support;
 using static MLOps.Web.Tests.Integration.Trending.LocalStreamServer;
 

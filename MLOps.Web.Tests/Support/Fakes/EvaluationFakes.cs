@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
-using MLOps.Web.Features.Catalog;
-using MLOps.Web.Features.Classification;
-using MLOps.Web.Features.Models;
-using MLOps.Web.Features.Reclassification;
 using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Reclassification;
 
 namespace MLOps.Web.Tests.Support.Fakes;
 

@@ -1,5 +1,5 @@
-using MLOps.Web.Features.Catalog;
 using MLOps.Web.Features.Evaluation;
+using MLOps.Web.Shared.Catalog;
 
 namespace MLOps.Web.Tests.Support.Fakes;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using MLOps.Web.Features.Classification;
+using MLOps.Web.Shared;
+using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Tests.Support.Fakes;
 

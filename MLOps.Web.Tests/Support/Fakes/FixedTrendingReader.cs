@@ -1,4 +1,4 @@
-using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Tests.Support.Fakes;
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using MLOps.Web.Features.Catalog;
+using MLOps.Web.Shared.Catalog;
 
 namespace MLOps.Web.Tests.Support.Fakes;
 

@@ -1,4 +1,4 @@
-using MLOps.Web.Features.Catalog;
+using MLOps.Web.Shared.Catalog;
 
 namespace MLOps.Web.Tests.Support.Fakes;
 

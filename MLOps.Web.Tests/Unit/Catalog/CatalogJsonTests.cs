@@ -1,5 +1,5 @@
 using System.Text.Json;
-using MLOps.Web.Features.Catalog;
+using MLOps.Web.Shared.Catalog;
 
 namespace MLOps.Web.Tests.Unit.Catalog;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using MLOps.Web.Features.Catalog;
 using MLOps.Web.Infrastructure.Elasticsearch;
+using MLOps.Web.Shared.Catalog;
 
 namespace MLOps.Web.Tests.Unit.Catalog;
 

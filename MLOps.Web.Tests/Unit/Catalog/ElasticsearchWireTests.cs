@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Elasticsearch.Net;
 using Microsoft.Extensions.Logging.Abstractions;
-using MLOps.Web.Features.Catalog;
 using MLOps.Web.Infrastructure.Elasticsearch;
+using MLOps.Web.Shared.Catalog;
 
 namespace MLOps.Web.Tests.Unit.Catalog;
 

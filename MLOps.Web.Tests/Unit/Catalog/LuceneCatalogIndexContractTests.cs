@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using MLOps.Web.Features.Catalog;
 using MLOps.Web.Infrastructure.Lucene;
+using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Tests.Support;
 
 namespace MLOps.Web.Tests.Unit.Catalog;

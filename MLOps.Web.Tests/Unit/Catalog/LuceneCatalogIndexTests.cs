@@ -1,7 +1,7 @@
 using Lucene.Net.QueryParsers.Classic;
 using Microsoft.Extensions.Logging.Abstractions;
-using MLOps.Web.Features.Catalog;
 using MLOps.Web.Infrastructure.Lucene;
+using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Tests.Support;
 
 namespace MLOps.Web.Tests.Unit.Catalog;
@@ -132,8 +132,8 @@ public sealed class LuceneCatalogIndexTests : IDisposable
     [Fact]
     public void Malformed_query_syntax_is_a_parse_error_not_a_search()
     {
-        Assert.Throws<ParseException>(() => LuceneCatalogIndex.ParseText("title:(unclosed"));
-        Assert.Throws<ParseException>(() => LuceneCatalogIndex.ParseText("AND"));
+        Assert.Throws<ParseException>(() => CatalogQuerySyntax.Parse("title:(unclosed"));
+        Assert.Throws<ParseException>(() => CatalogQuerySyntax.Parse("AND"));
     }
 
     [Fact]

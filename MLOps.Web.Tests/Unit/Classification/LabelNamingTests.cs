@@ -1,4 +1,4 @@
-using MLOps.Web.Features.Classification;
+using MLOps.Web.Shared;
 
 namespace MLOps.Web.Tests.Unit.Classification;
 

@@ -1,6 +1,6 @@
-using MLOps.Web.Features.Classification;
 using MLOps.Web.Features.Models;
 using MLOps.Web.Infrastructure.Onnx;
+using MLOps.Web.Shared.Models;
 using MLOps.Web.Tests.Support;
 
 namespace MLOps.Web.Tests.Unit.Classification;

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Features.Evaluation;
-using MLOps.Web.Features.Reclassification;
+using MLOps.Web.Shared.Reclassification;
 using MLOps.Web.Tests.Support;
 using MLOps.Web.Tests.Support.Fakes;
 

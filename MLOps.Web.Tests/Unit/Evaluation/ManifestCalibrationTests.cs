@@ -1,5 +1,5 @@
-using MLOps.Web.Features.Classification;
 using MLOps.Web.Features.Evaluation;
+using MLOps.Web.Shared.Models;
 using MLOps.Web.Tests.Support;
 
 namespace MLOps.Web.Tests.Unit.Evaluation;

@@ -1,7 +1,7 @@
-using MLOps.Web.Features.Catalog;
-using MLOps.Web.Features.Classification;
 using MLOps.Web.Features.Reclassification;
-using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Trending;
 using MLOps.Web.Tests.Support.Fakes;
 
 namespace MLOps.Web.Tests.Unit.Reclassification;

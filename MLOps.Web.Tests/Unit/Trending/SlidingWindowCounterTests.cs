@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Tests.Unit.Trending;
 

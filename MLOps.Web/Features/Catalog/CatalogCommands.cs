@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Lucene;
+using MLOps.Web.Shared.Catalog;
 
 namespace MLOps.Web.Features.Catalog;
 

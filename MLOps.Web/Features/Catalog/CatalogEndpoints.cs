@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Shared.Catalog;
 
 namespace MLOps.Web.Features.Catalog;
 

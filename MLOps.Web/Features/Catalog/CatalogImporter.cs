@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using MLOps.Web.Shared.Catalog;
 
 namespace MLOps.Web.Features.Catalog;
 

@@ -1,9 +1,9 @@
 using Lucene.Net.QueryParsers.Classic;
 using Microsoft.Extensions.Options;
-using MLOps.Web.Features.Classification;
-using MLOps.Web.Features.Trending;
 using MLOps.Web.Infrastructure.Hosting;
-using MLOps.Web.Infrastructure.Lucene;
+using MLOps.Web.Shared;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Features.Catalog;
 
@@ -87,7 +87,7 @@ public sealed partial class CatalogSearchService(
         {
             try
             {
-                _ = LuceneCatalogIndex.ParseText(q);
+                _ = CatalogQuerySyntax.Parse(q);
             }
             catch (ParseException ex)
             {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Elasticsearch;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Lucene;
+using MLOps.Web.Shared.Catalog;
 
 namespace MLOps.Web.Features.Catalog;
 

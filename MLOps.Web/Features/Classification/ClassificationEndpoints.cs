@@ -2,6 +2,8 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Shared;
+using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Features.Classification;
 

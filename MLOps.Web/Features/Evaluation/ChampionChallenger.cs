@@ -1,8 +1,7 @@
 using Hangfire;
 using Microsoft.Extensions.Options;
-using MLOps.Web.Features.Classification;
-using MLOps.Web.Features.Models;
-using MLOps.Web.Features.Reclassification;
+using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Reclassification;
 
 namespace MLOps.Web.Features.Evaluation;
 

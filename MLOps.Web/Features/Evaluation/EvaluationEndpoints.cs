@@ -3,8 +3,8 @@ using System.Text.Json;
 using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using MLOps.Web.Features.Models;
 using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Features.Evaluation;
 

@@ -1,9 +1,8 @@
 using Hangfire;
 using Microsoft.Extensions.Options;
-using MLOps.Web.Features.Classification;
-using MLOps.Web.Features.Models;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Redis;
+using MLOps.Web.Shared.Models;
 using StackExchange.Redis;
 
 namespace MLOps.Web.Features.Evaluation;

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using MLOps.Web.Features.Catalog;
-using MLOps.Web.Features.Classification;
-using MLOps.Web.Features.Models;
 using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Shared;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Features.Evaluation;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using CsvHelper;
-using MLOps.Web.Features.Classification;
+using MLOps.Web.Shared;
 
 namespace MLOps.Web.Features.Evaluation;
 

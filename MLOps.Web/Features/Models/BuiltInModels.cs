@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.Loader;
-using MLOps.Web.Features.Classification;
 using MLOps.Web.Infrastructure.Onnx;
+using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Features.Models;
 

@@ -1,5 +1,6 @@
-using MLOps.Web.Features.Classification;
+using MLOps.Web.Features.Models.Scoring;
 using MLOps.Web.Infrastructure.Onnx;
+using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Features.Models;
 

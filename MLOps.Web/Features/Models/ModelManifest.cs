@@ -2,8 +2,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using MLOps.Web.Features.Classification;
 using MLOps.Web.Infrastructure.Onnx;
+using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Features.Models;
 

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
-using MLOps.Web.Features.Classification;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Onnx;
+using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Features.Models;
 

@@ -84,7 +84,7 @@ public static class ModelsEndpoints
     private static async Task<Results<Created<ModelInfo>, ValidationProblem>> RegisterAsync(
         HttpRequest request, ModelRegistry registry, IOptions<ModelsOptions> options, CancellationToken cancellationToken)
     {
-        Features.Classification.ModelDescriptor registered;
+        Shared.Models.ModelDescriptor registered;
         if (request.HasFormContentType)
         {
             var form = await request.ReadFormAsync(cancellationToken);
@@ -167,7 +167,7 @@ public static class ModelsEndpoints
             e.Descriptor.Id == previous,
             e.Descriptor.Sha256,
             e.Manifest.Source,
-            e.Descriptor.Kind == Features.Classification.ModelKind.Embedding ? e.Manifest.Pooling.ToString().ToLowerInvariant() : null,
+            e.Descriptor.Kind == Shared.Models.ModelKind.Embedding ? e.Manifest.Pooling.ToString().ToLowerInvariant() : null,
             e.Manifest.MaxTokens,
             e.Manifest.HypothesisTemplate,
             e.Manifest.Calibration is { } c ? new CalibrationInfo(c.A, c.B, c.Method, c.FittedFrom) : null,

@@ -1,3 +1,5 @@
+using MLOps.Web.Shared.Models;
+
 namespace MLOps.Web.Features.Models;
 
 public static class ModelsSetup
@@ -11,7 +13,7 @@ public static class ModelsSetup
             .ValidateOnStart();
         builder.Services.AddSingleton<ModelRegistry>();
         builder.Services.AddSingleton<IModelRegistry>(sp => sp.GetRequiredService<ModelRegistry>());
-        builder.Services.AddSingleton<Classification.IScorerProvider>(sp => sp.GetRequiredService<ModelRegistry>());
+        builder.Services.AddSingleton<IScorerProvider>(sp => sp.GetRequiredService<ModelRegistry>());
         builder.Services.AddHostedService<ModelStartupService>();
         builder.Services.AddHealthChecks().AddCheck<ModelHealthCheck>("model", tags: ["ready"]);
         return builder;

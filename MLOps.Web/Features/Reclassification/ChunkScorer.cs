@@ -1,5 +1,5 @@
-using MLOps.Web.Features.Catalog;
-using MLOps.Web.Features.Classification;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Features.Reclassification;
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using MLOps.Web.Features.Catalog;
-using MLOps.Web.Features.Classification;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Reclassification;
 
 namespace MLOps.Web.Features.Reclassification;
 

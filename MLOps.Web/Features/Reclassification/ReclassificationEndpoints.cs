@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Shared.Reclassification;
 
 namespace MLOps.Web.Features.Reclassification;
 

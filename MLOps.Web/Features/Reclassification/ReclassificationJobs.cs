@@ -6,9 +6,10 @@ using Hangfire.Server;
 using Hangfire.States;
 using Hangfire.Storage;
 using Microsoft.Extensions.Options;
-using MLOps.Web.Features.Catalog;
-using MLOps.Web.Features.Classification;
-using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Features.Reclassification;
 

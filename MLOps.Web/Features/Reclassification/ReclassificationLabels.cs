@@ -1,5 +1,5 @@
-using MLOps.Web.Features.Classification;
-using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared;
+using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Features.Reclassification;
 

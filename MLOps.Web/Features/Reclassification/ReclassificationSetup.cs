@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
-using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Redis;
+using MLOps.Web.Shared.Reclassification;
 using StackExchange.Redis;
 
 namespace MLOps.Web.Features.Reclassification;

@@ -1,9 +1,10 @@
 using Hangfire;
 using Hangfire.Common;
 using Microsoft.Extensions.Options;
-using MLOps.Web.Features.Catalog;
-using MLOps.Web.Features.Classification;
-using MLOps.Web.Features.Trending;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Reclassification;
+using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Features.Reclassification;
 

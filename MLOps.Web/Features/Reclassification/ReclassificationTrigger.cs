@@ -2,6 +2,7 @@ using Hangfire;
 using Hangfire.Common;
 using Hangfire.States;
 using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Shared.Reclassification;
 
 namespace MLOps.Web.Features.Reclassification;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Redis;
+using MLOps.Web.Shared.Trending;
 using StackExchange.Redis;
 
 namespace MLOps.Web.Features.Trending;

@@ -1,3 +1,5 @@
+using MLOps.Web.Shared.Trending;
+
 namespace MLOps.Web.Features.Trending;
 
 /// <summary>

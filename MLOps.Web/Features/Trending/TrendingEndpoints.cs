@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Features.Trending;
 

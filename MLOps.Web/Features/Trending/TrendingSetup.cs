@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Redis;
+using MLOps.Web.Shared.Trending;
 using StackExchange.Redis;
 
 namespace MLOps.Web.Features.Trending;

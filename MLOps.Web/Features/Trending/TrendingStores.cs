@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Features.Trending;
 

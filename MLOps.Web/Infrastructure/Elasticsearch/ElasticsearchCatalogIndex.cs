@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Elasticsearch.Net;
-using MLOps.Web.Features.Catalog;
+using MLOps.Web.Shared.Catalog;
 using Nest;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Elasticsearch.Net;
-using MLOps.Web.Features.Catalog;
 using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Shared.Catalog;
 using Nest;
 
 namespace MLOps.Web.Infrastructure.Elasticsearch;

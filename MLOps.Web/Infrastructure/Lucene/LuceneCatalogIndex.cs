@@ -3,12 +3,11 @@ using Lucene.Net.Analysis;
 using Lucene.Net.Analysis.En;
 using Lucene.Net.Documents;
 using Lucene.Net.Index;
-using Lucene.Net.QueryParsers.Classic;
 using Lucene.Net.Search;
 using Lucene.Net.Search.Similarities;
 using Lucene.Net.Store;
 using Lucene.Net.Util;
-using MLOps.Web.Features.Catalog;
+using MLOps.Web.Shared.Catalog;
 using LuceneDirectory = Lucene.Net.Store.Directory;
 
 namespace MLOps.Web.Infrastructure.Lucene;
@@ -22,18 +21,12 @@ namespace MLOps.Web.Infrastructure.Lucene;
 /// </summary>
 public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
 {
-    internal const LuceneVersion Version = LuceneVersion.LUCENE_48;
+    internal const LuceneVersion Version = CatalogQuerySyntax.Version;
     internal const string IdField = "id";
     internal const string IdSortField = "_id_sort";
     internal const string SourceField = "_source";
     internal const string GenreField = "genre";
-    internal static readonly string[] TextFields = [CatalogJson.Title, CatalogJson.Overview, CatalogJson.Tagline];
-    private static readonly Dictionary<string, float> TextBoosts = new(StringComparer.Ordinal)
-    {
-        [CatalogJson.Title] = 2f,
-        [CatalogJson.Overview] = 1f,
-        [CatalogJson.Tagline] = 1f,
-    };
+    internal static readonly string[] TextFields = CatalogQuerySyntax.TextFields;
 
     private const int ScanPageSize = 1000;
 
@@ -250,7 +243,7 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
     public Task<SearchResult> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var textQuery = ParseText(query.Text);
+        var textQuery = CatalogQuerySyntax.Parse(query.Text);
         Filter? filter = string.IsNullOrWhiteSpace(query.Genre)
             ? null
             : new QueryWrapperFilter(new TermQuery(new Term(GenreField, NormalizeGenre(query.Genre))));
@@ -261,23 +254,6 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
             _ => SearchRelevance(s, textQuery, filter, query),
         });
         return Task.FromResult(result);
-    }
-
-    /// <summary>Parses user query text with the classic Lucene syntax over title (boost 2), overview and tagline.</summary>
-    /// <exception cref="ParseException">The text is not valid query syntax.</exception>
-    public static Query ParseText(string? text, Analyzer? analyzer = null)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return new MatchAllDocsQuery();
-        }
-
-        using var owned = analyzer is null ? new EnglishAnalyzer(Version) : null;
-        var parser = new MultiFieldQueryParser(Version, TextFields, analyzer ?? owned!, TextBoosts)
-        {
-            DefaultOperator = Operator.OR,
-        };
-        return parser.Parse(text);
     }
 
     public void Dispose()

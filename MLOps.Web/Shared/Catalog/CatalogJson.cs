@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using MLOps.Web.Features.Classification;
 
-namespace MLOps.Web.Features.Catalog;
+namespace MLOps.Web.Shared.Catalog;
 
 /// <summary>A document that cannot be read: the message says which field and why.</summary>
 public sealed class CatalogFormatException(string message) : Exception(message);

@@ -1,6 +1,4 @@
-using MLOps.Web.Features.Classification;
-
-namespace MLOps.Web.Features.Models;
+namespace MLOps.Web.Shared.Models;
 
 /// <summary>
 /// Logistic mapping of an embedding model's cosine to [0,1]: <c>score = 1 / (1 + exp(-(A * cosine + B)))</c>.

@@ -1,7 +1,7 @@
-using MLOps.Web.Features.Models;
 using MLOps.Web.Infrastructure.Onnx;
+using MLOps.Web.Shared.Models;
 
-namespace MLOps.Web.Features.Classification;
+namespace MLOps.Web.Features.Models.Scoring;
 
 /// <summary>How an embedding model turns text into scores.</summary>
 /// <param name="MaxTokens">Token window, special tokens included (256 for all-MiniLM-L6-v2).</param>

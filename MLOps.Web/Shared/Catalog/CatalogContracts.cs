@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MLOps.Web.Features.Catalog;
+namespace MLOps.Web.Shared.Catalog;
 
 /// <summary>A catalog document (a movie). Unknown import fields are kept in <see cref="Extra"/>.</summary>
 public sealed class CatalogDocument

@@ -1,4 +1,4 @@
-namespace MLOps.Web.Features.Trending;
+namespace MLOps.Web.Shared.Trending;
 
 /// <summary>A trending hashtag: <see cref="Tag"/> case-folded key, <see cref="Display"/> the form seen most often.</summary>
 public sealed record TrendingTag(string Tag, string Display, long Count);

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using MLOps.Web.Features.Models;
 using MLOps.Web.Infrastructure.Onnx;
+using MLOps.Web.Shared.Models;
 
-namespace MLOps.Web.Features.Classification;
+namespace MLOps.Web.Commands;
 
 /// <summary>
 /// <c>dotnet run -c Release --project MLOps.Web -- bench embed|accuracy|latency [options]</c>: the

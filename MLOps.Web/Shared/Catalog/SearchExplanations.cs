@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace MLOps.Web.Features.Catalog;
+namespace MLOps.Web.Shared.Catalog;
 
 /// <summary>Human-readable explanations of how a hit was scored, the same text for both engines.</summary>
 public static class SearchExplanations

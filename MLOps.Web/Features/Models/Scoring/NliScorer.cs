@@ -1,6 +1,7 @@
 using MLOps.Web.Infrastructure.Onnx;
+using MLOps.Web.Shared.Models;
 
-namespace MLOps.Web.Features.Classification;
+namespace MLOps.Web.Features.Models.Scoring;
 
 /// <summary>How an NLI cross-encoder is read.</summary>
 /// <param name="MaxTokens">Token window of a (premise, hypothesis) pair, special tokens included.</param>

@@ -1,4 +1,4 @@
-namespace MLOps.Web.Features.Reclassification;
+namespace MLOps.Web.Shared.Reclassification;
 
 /// <summary>Starts a reclassification run (Hangfire). Used by the API, by startup and by promotion.</summary>
 public interface IReclassificationTrigger

@@ -1,4 +1,4 @@
-namespace MLOps.Web.Features.Classification;
+namespace MLOps.Web.Shared.Models;
 
 /// <summary>The arithmetic of zero-shot scoring, shared by both scorer kinds.</summary>
 public static class ZeroShotMath

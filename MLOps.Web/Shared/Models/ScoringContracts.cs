@@ -1,4 +1,4 @@
-namespace MLOps.Web.Features.Classification;
+namespace MLOps.Web.Shared.Models;
 
 /// <summary>The two scorer kinds the registry knows.</summary>
 public enum ModelKind

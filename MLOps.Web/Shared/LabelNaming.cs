@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace MLOps.Web.Features.Classification;
+namespace MLOps.Web.Shared;
 
 /// <summary>
 /// How a hashtag becomes a label and a field name. <c>#ChristmasMovies</c> becomes the label
