@@ -61,6 +61,7 @@ app.MapEvaluationEndpoints();
 app.MapTrendingEndpoints();
 app.MapCatalogEndpoints();
 app.MapClassificationEndpoints();
+app.MapReferenceCompatibilityEndpoints();
 app.MapModelsEndpoints();
 app.MapReclassificationEndpoints();
 

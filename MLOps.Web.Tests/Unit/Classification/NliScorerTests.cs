@@ -90,6 +90,19 @@ public sealed class NliScorerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task One_label_is_scored_entailment_against_contradiction_even_when_single_label_is_asked()
+    {
+        // The pipeline's rule: a softmax over one label is always 1, so one label is scored multi-label.
+        var single = await _loaded!.Scorer.ScoreAsync(["The father lost a toy."], ["ocean"], new ZeroShotOptions(MultiLabel: false), CancellationToken.None);
+        var multi = await _loaded.Scorer.ScoreAsync(["The father lost a toy."], ["ocean"], new ZeroShotOptions(MultiLabel: true), CancellationToken.None);
+
+        var logits = _model.Logits(Pair(Premise, Hypothesis("ocean")).Ids, Pair(Premise, Hypothesis("ocean")).Types);
+        Assert.Equal(1 / (1 + Math.Exp(logits[2] - logits[0])), single[0][0], 4);
+        Assert.Equal(multi[0][0], single[0][0]);
+        Assert.NotEqual(1f, single[0][0]);
+    }
+
+    [Fact]
     public async Task Hashtag_labels_become_words_in_the_hypothesis()
     {
         var scores = await _loaded!.Scorer.ScoreAsync(["The father lost a toy."], ["#ChristmasGifts"], new ZeroShotOptions(MultiLabel: true), CancellationToken.None);

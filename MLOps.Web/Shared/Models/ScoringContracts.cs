@@ -14,7 +14,7 @@ public enum ModelKind
 public sealed record ModelDescriptor(string Id, string Name, string Version, ModelKind Kind, string Sha256, string Directory);
 
 /// <summary>Zero-shot options, as in the Hugging Face pipeline.</summary>
-/// <param name="MultiLabel">true: each label scored independently; false: scores sum to 1 across labels.</param>
+/// <param name="MultiLabel">true: each label scored independently; false: scores sum to 1 across labels. With one label a scorer scores multi-label either way (the pipeline's rule).</param>
 /// <param name="HypothesisTemplate">Template with <c>{}</c>; null takes the model manifest's default.</param>
 public sealed record ZeroShotOptions(bool MultiLabel = true, string? HypothesisTemplate = null);
 

@@ -13,7 +13,9 @@ public sealed record EmbeddingScorerSettings(int MaxTokens, string DefaultTempla
 /// <summary>
 /// Bi-encoder zero-shot: the document and each hypothesis are embedded (pooled, L2-normalised), their
 /// cosine is mapped to [0,1] by the logistic calibration. Multi-label: each label's calibrated score.
-/// Single-label: softmax of the calibrated logits (A * cosine + B) across labels, so scores sum to 1.
+/// Single-label: softmax of the calibrated logits (A * cosine + B) across labels, so scores sum to 1;
+/// with one label it scores multi-label whatever is asked, as the pipeline does (a softmax over one
+/// label is always 1).
 /// Each document is embedded once per call, in one batched inference with the hypotheses not yet
 /// known; hypothesis embeddings are cached per model (labels repeat across requests), so a warm
 /// request embeds only its documents.
@@ -78,10 +80,11 @@ public sealed class EmbeddingScorer(
         }
 
         var hypothesisVectors = hypotheses.ConvertAll(h => byText.TryGetValue(h, out var v) ? v : _hypotheses[h]);
+        var multiLabel = options.MultiLabel || labels.Count == 1; // the pipeline's one-label rule
         var result = new float[sequences.Count][];
         for (var s = 0; s < sequences.Count; s++)
         {
-            if (options.MultiLabel)
+            if (multiLabel)
             {
                 result[s] = ScoreEmbeddings(vectors[s], hypothesisVectors);
             }

@@ -14,7 +14,8 @@ public sealed record NliScorerSettings(int MaxTokens, string DefaultTemplate, in
 /// Cross-encoder zero-shot with the Hugging Face pipeline's math. Each (sequence, hypothesis) pair is
 /// one model input <c>[CLS] premise [SEP] hypothesis [SEP]</c>, only the premise truncated.
 /// Multi-label: per label, softmax over [contradiction, entailment] logits, score = P(entailment).
-/// Single-label: softmax of the entailment logits across the labels.
+/// Single-label: softmax of the entailment logits across the labels. With one label the pipeline scores
+/// multi-label whatever is asked (a softmax over one label is always 1).
 /// </summary>
 public sealed class NliScorer(
     ModelDescriptor model,
@@ -42,11 +43,12 @@ public sealed class NliScorer(
         }
 
         var logits = await infer(pairs, cancellationToken);
+        var multiLabel = options.MultiLabel || labels.Count == 1; // the pipeline's one-label rule
         var result = new float[sequences.Count][];
         for (var s = 0; s < sequences.Count; s++)
         {
             var row = new float[labels.Count];
-            if (options.MultiLabel)
+            if (multiLabel)
             {
                 for (var l = 0; l < labels.Count; l++)
                 {
