@@ -75,7 +75,7 @@ public static class ClassificationEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        using var lease = scorers.Acquire(string.IsNullOrWhiteSpace(request.Model) ? null : request.Model);
+        using var lease = await scorers.AcquireAsync(string.IsNullOrWhiteSpace(request.Model) ? null : request.Model, cancellationToken);
         var scores = await lease.Scorer.ScoreAsync([request.Sequence!], request.Labels!, new ZeroShotOptions(request.MultiLabel, request.HypothesisTemplate), cancellationToken);
         return TypedResults.Ok(Sorted(request.Sequence!, request.Labels!, scores[0], lease.Scorer.Model.Id));
     }
@@ -107,7 +107,7 @@ public static class ClassificationEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        using var lease = scorers.Acquire(string.IsNullOrWhiteSpace(request.Model) ? null : request.Model);
+        using var lease = await scorers.AcquireAsync(string.IsNullOrWhiteSpace(request.Model) ? null : request.Model, cancellationToken);
         var scores = await lease.Scorer.ScoreAsync(request.Sequences!, request.Labels!, new ZeroShotOptions(request.MultiLabel, request.HypothesisTemplate), cancellationToken);
         var results = new ClassifyResponse[scores.Length];
         for (var i = 0; i < scores.Length; i++)
