@@ -9,17 +9,27 @@ public sealed class ClassifierApp : IAsyncLifetime
 {
     public MLOpsFactory Factory { get; } = new(null);
 
-    public ModelRegistry Registry => Factory.Services.GetRequiredService<ModelRegistry>();
+    public ModelRooms Models => ModelRooms.Of(Factory.Services);
 
     public async Task InitializeAsync() => await WaitForModelsAsync(Factory);
 
     public async Task DisposeAsync() => await Factory.DisposeAsync();
 
-    /// <summary>Starts the host and waits until the registry has loaded (or failed to load) its active model.</summary>
-    public static async Task<ModelRegistry> WaitForModelsAsync(MLOpsFactory factory)
+    /// <summary>Starts the host and waits until start-up has loaded (or failed to load) the active model.</summary>
+    public static async Task<ModelRooms> WaitForModelsAsync(MLOpsFactory factory)
     {
-        var registry = factory.Services.GetRequiredService<ModelRegistry>();
-        await registry.Initialization.WaitAsync(TimeSpan.FromMinutes(2));
-        return registry;
+        var models = ModelRooms.Of(factory.Services);
+        await models.Startup.Initialization.WaitAsync(TimeSpan.FromMinutes(2));
+        return models;
     }
+}
+
+/// <summary>The model layer of a host: the folder store, the loaded-model cache, the lifecycle and start-up.</summary>
+public sealed record ModelRooms(ModelStore Store, LoadedModelCache Cache, ModelLifecycle Lifecycle, ModelStartup Startup)
+{
+    public static ModelRooms Of(IServiceProvider services) => new(
+        services.GetRequiredService<ModelStore>(),
+        services.GetRequiredService<LoadedModelCache>(),
+        services.GetRequiredService<ModelLifecycle>(),
+        services.GetRequiredService<ModelStartup>());
 }

@@ -121,9 +121,9 @@ public sealed class ClassifyEndpointTests(ClassifierApp app) : IClassFixture<Cla
     [Fact]
     public async Task A_document_is_embedded_once_per_request_whatever_the_number_of_labels_and_known_hypotheses_not_again()
     {
-        using var lease = app.Registry.Acquire();
+        using var lease = await app.Models.Cache.AcquireAsync(null, CancellationToken.None);
         var scorer = Assert.IsAssignableFrom<IEmbeddingScorer>(lease.Scorer);
-        var timings = app.Registry.ActiveModel!.Timings;
+        var timings = app.Models.Cache.ActiveModel!.Timings;
         var unique = Guid.NewGuid().ToString("N")[..6];
         var labels = Enumerable.Range(0, 12).Select(i => $"label {unique} number {i}").ToList();
 
@@ -140,13 +140,13 @@ public sealed class ClassifyEndpointTests(ClassifierApp app) : IClassFixture<Cla
     [Fact]
     public async Task Embedding_scores_equal_the_calibrated_cosine_of_the_embeddings()
     {
-        using var lease = app.Registry.Acquire();
+        using var lease = await app.Models.Cache.AcquireAsync(null, CancellationToken.None);
         var scorer = Assert.IsAssignableFrom<IEmbeddingScorer>(lease.Scorer);
         var hypothesis = scorer.Hypothesis("ocean", null);
         var vectors = await scorer.EmbedAsync([ClownfishOverview, hypothesis], CancellationToken.None);
         Assert.Equal(1.0, Math.Sqrt(vectors[0].Sum(x => (double)x * x)), 4);
         var cosine = vectors[0].Zip(vectors[1]).Sum(p => (double)p.First * p.Second);
-        var calibration = app.Registry.ActiveModel!.Manifest.Calibration!;
+        var calibration = app.Models.Cache.ActiveModel!.Manifest.Calibration!;
         var expected = 1 / (1 + Math.Exp(-((calibration.A * cosine) + calibration.B)));
 
         var scores = await scorer.ScoreAsync([ClownfishOverview], ["ocean"], new ZeroShotOptions(true), CancellationToken.None);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MLOps.Web.Features.Evaluation;
+using MLOps.Web.Shared.Evaluation;
 using MLOps.Web.Tests.Support;
 
 namespace MLOps.Web.Tests.Integration.Evaluation;

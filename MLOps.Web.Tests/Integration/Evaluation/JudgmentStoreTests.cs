@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using MLOps.Web.Features.Evaluation;
 using MLOps.Web.Infrastructure.Redis;
+using MLOps.Web.Shared.Evaluation;
 using MLOps.Web.Tests.Support;
 using StackExchange.Redis;
 

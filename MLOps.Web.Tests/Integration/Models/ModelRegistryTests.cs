@@ -18,11 +18,11 @@ public sealed class ModelRegistryTests
     private const string MiniLm = "all-MiniLM-L6-v2@1";
     private const string Arctic = "snowflake-arctic-embed-xs@1";
 
-    private static async Task<(MLOpsFactory Factory, ModelRegistry Registry)> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    private static async Task<(MLOpsFactory Factory, ModelRooms Rooms)> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
     {
         var factory = new MLOpsFactory(settings, dataDirectory);
-        var registry = await ClassifierApp.WaitForModelsAsync(factory);
-        return (factory, registry);
+        var rooms = await ClassifierApp.WaitForModelsAsync(factory);
+        return (factory, rooms);
     }
 
     private static string TinyModelFolder(string name = "tiny-nli", Action<string>? tamper = null)
@@ -39,7 +39,7 @@ public sealed class ModelRegistryTests
     [Fact]
     public async Task First_start_materialises_both_built_in_models_with_their_sha256_and_lists_them()
     {
-        var (factory, registry) = await StartAsync(new Dictionary<string, string?> { ["Models:BuiltInCacheDirectory"] = "" });
+        var (factory, rooms) = await StartAsync(new Dictionary<string, string?> { ["Models:BuiltInCacheDirectory"] = "" });
         await using var _ = factory;
         using var client = factory.CreateClient();
 
@@ -47,7 +47,7 @@ public sealed class ModelRegistryTests
         foreach (var id in new[] { MiniLm, Arctic })
         {
             var model = models.Single(m => m.GetProperty("id").GetString() == id);
-            var folder = Path.Combine(registry.Root, id.Split('@')[0], "1");
+            var folder = Path.Combine(rooms.Store.Root, id.Split('@')[0], "1");
             var onnx = new FileInfo(Path.Combine(folder, "model.onnx"));
             Assert.Null(onnx.LinkTarget);
             Assert.True(File.Exists(Path.Combine(folder, "vocab.txt")));
@@ -59,25 +59,25 @@ public sealed class ModelRegistryTests
 
         Assert.Equal("cls", models.Single(m => m.GetProperty("id").GetString() == Arctic).GetProperty("pooling").GetString());
         Assert.Equal(256, models.Single(m => m.GetProperty("id").GetString() == MiniLm).GetProperty("max_tokens").GetInt32());
-        Assert.Empty(Directory.GetDirectories(registry.Root, ".staging*"));
+        Assert.Empty(Directory.GetDirectories(rooms.Store.Root, ".staging*"));
     }
 
     [Fact]
     public async Task A_later_start_keeps_the_materialised_files_and_repairs_a_tampered_one()
     {
-        var (first, registry) = await StartAsync();
+        var (first, rooms) = await StartAsync();
         var data = first.DataDirectory;
-        var manifestPath = Path.Combine(registry.Root, "all-MiniLM-L6-v2", "1", ModelManifest.FileName);
+        var manifestPath = Path.Combine(rooms.Store.Root, "all-MiniLM-L6-v2", "1", ModelManifest.FileName);
         var created = ModelManifest.Read(manifestPath).CreatedAt;
-        var arcticVocab = Path.Combine(registry.Root, "snowflake-arctic-embed-xs", "1", "vocab.txt");
+        var arcticVocab = Path.Combine(rooms.Store.Root, "snowflake-arctic-embed-xs", "1", "vocab.txt");
         await first.DisposeAsync();
         File.Delete(arcticVocab);
 
-        var (second, registry2) = await StartAsync(dataDirectory: data);
+        var (second, rooms2) = await StartAsync(dataDirectory: data);
         await using var _ = second;
         Assert.Equal(created, ModelManifest.Read(manifestPath).CreatedAt);
         Assert.True(File.Exists(arcticVocab));
-        Assert.Equal(MiniLm, registry2.ActiveModelId);
+        Assert.Equal(MiniLm, rooms2.Cache.ActiveModelId);
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class ModelRegistryTests
         var factory = new MLOpsFactory(null);
         await using var __ = factory;
         await using var app = factory.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IModelLifecycleObserver>(observer)));
-        var registry = await WaitAsync(app);
+        var rooms = await WaitAsync(app);
         using var client = app.CreateClient();
 
         var response = await client.PostAsJsonAsync(new Uri("/api/models", UriKind.Relative), new { path = TinyModelFolder() });
@@ -102,7 +102,7 @@ public sealed class ModelRegistryTests
         var classify = await client.PostAsJsonAsync(new Uri("/api/classify", UriKind.Relative), new { sequence = "the father lost a toy .", labels = new[] { "christmas", "ocean" }, model = "tiny-nli@1" });
         classify.EnsureSuccessStatusCode();
         Assert.Equal("tiny-nli@1", JsonDocument.Parse(await classify.Content.ReadAsStringAsync()).RootElement.GetProperty("model").GetString());
-        Assert.Equal(MiniLm, registry.ActiveModelId);
+        Assert.Equal(MiniLm, rooms.Cache.ActiveModelId);
 
         // the same folder again is a new version
         var again = await client.PostAsJsonAsync(new Uri("/api/models", UriKind.Relative), new { path = TinyModelFolder() });
@@ -122,7 +122,7 @@ public sealed class ModelRegistryTests
     [MemberData(nameof(BrokenPackages))]
     public async Task A_broken_package_is_refused_with_the_reason_and_nothing_active_changes(string breakage, string reason)
     {
-        var (factory, registry) = await StartAsync();
+        var (factory, rooms) = await StartAsync();
         await using var _ = factory;
         using var client = factory.CreateClient();
         var before = (await ListAsync(client)).Select(m => m.GetProperty("id").GetString()).ToList();
@@ -155,9 +155,9 @@ public sealed class ModelRegistryTests
         var body = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(reason, body, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(MiniLm, registry.ActiveModelId);
+        Assert.Equal(MiniLm, rooms.Cache.ActiveModelId);
         Assert.Equal(before, (await ListAsync(client)).Select(m => m.GetProperty("id").GetString()).ToList());
-        Assert.Empty(Directory.GetDirectories(registry.Root, ".staging*"));
+        Assert.Empty(Directory.GetDirectories(rooms.Store.Root, ".staging*"));
     }
 
     [Fact]
@@ -201,11 +201,11 @@ public sealed class ModelRegistryTests
         await using (factory)
         await using (var app = factory.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IModelLifecycleObserver>(observer))))
         {
-            var registry = await WaitAsync(app);
+            var rooms = await WaitAsync(app);
             using var client = app.CreateClient();
             var promoted = await client.PostAsJsonAsync(new Uri($"/api/models/{Arctic}/promote", UriKind.Relative), new { reason = "test" });
             promoted.EnsureSuccessStatusCode();
-            Assert.Equal(Arctic, registry.ActiveModelId);
+            Assert.Equal(Arctic, rooms.Cache.ActiveModelId);
             Assert.Equal([(Arctic, MiniLm)], observer.Promoted);
             var models = await ListAsync(client);
             Assert.True(models.Single(m => m.GetProperty("id").GetString() == Arctic).GetProperty("active").GetBoolean());
@@ -218,27 +218,27 @@ public sealed class ModelRegistryTests
             var body = JsonDocument.Parse(await rollback.Content.ReadAsStringAsync()).RootElement;
             Assert.Equal(MiniLm, body.GetProperty("active").GetString());
             Assert.Equal(Arctic, body.GetProperty("previous").GetString());
-            Assert.Equal(MiniLm, registry.ActiveModelId);
+            Assert.Equal(MiniLm, rooms.Cache.ActiveModelId);
 
-            await registry.PromoteAsync(Arctic, "before restart", CancellationToken.None);
+            await rooms.Lifecycle.PromoteAsync(Arctic, "before restart", CancellationToken.None);
         }
 
-        var (restarted, registry2) = await StartAsync(dataDirectory: data);
+        var (restarted, rooms2) = await StartAsync(dataDirectory: data);
         await using var _ = restarted;
-        Assert.Equal(Arctic, registry2.ActiveModelId);
-        Assert.Equal(MiniLm, await registry2.RollbackAsync(CancellationToken.None));
+        Assert.Equal(Arctic, rooms2.Cache.ActiveModelId);
+        Assert.Equal(MiniLm, await rooms2.Lifecycle.RollbackAsync(CancellationToken.None));
     }
 
     [Fact]
     public async Task A_lease_taken_before_a_promotion_keeps_the_old_session_until_it_is_released()
     {
-        var (factory, registry) = await StartAsync(new Dictionary<string, string?> { ["Models:MaxLoadedInactiveModels"] = "0" });
+        var (factory, rooms) = await StartAsync(new Dictionary<string, string?> { ["Models:MaxLoadedInactiveModels"] = "0" });
         await using var _ = factory;
-        var old = registry.ActiveModel!;
-        var lease = registry.Acquire();
+        var old = rooms.Cache.ActiveModel!;
+        var lease = await rooms.Cache.AcquireAsync(null, CancellationToken.None);
 
-        await registry.PromoteAsync(Arctic, "test", CancellationToken.None);
-        Assert.Equal(Arctic, registry.ActiveModelId);
+        await rooms.Lifecycle.PromoteAsync(Arctic, "test", CancellationToken.None);
+        Assert.Equal(Arctic, rooms.Cache.ActiveModelId);
         Assert.False(old.IsDisposed);
         var scores = await lease.Scorer.ScoreAsync(["A clownfish is lost in the ocean."], ["ocean"], new ZeroShotOptions(true), CancellationToken.None);
         Assert.Equal(MiniLm, lease.Scorer.Model.Id);
@@ -246,14 +246,14 @@ public sealed class ModelRegistryTests
 
         lease.Dispose();
         Assert.True(old.IsDisposed);
-        using var next = registry.Acquire();
+        using var next = await rooms.Cache.AcquireAsync(null, CancellationToken.None);
         Assert.Equal(Arctic, next.Scorer.Model.Id);
     }
 
     [Fact]
     public async Task A_zip_with_an_entry_outside_the_archive_is_refused()
     {
-        var (factory, registry) = await StartAsync();
+        var (factory, rooms) = await StartAsync();
         await using var _ = factory;
         using var client = factory.CreateClient();
         using var buffer = new MemoryStream();
@@ -269,7 +269,7 @@ public sealed class ModelRegistryTests
         var response = await client.PostAsync(new Uri("/api/models", UriKind.Relative), form);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("outside", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Equal(MiniLm, registry.ActiveModelId);
+        Assert.Equal(MiniLm, rooms.Cache.ActiveModelId);
     }
 
     [Fact]
@@ -285,7 +285,7 @@ public sealed class ModelRegistryTests
     [Fact]
     public async Task Promotions_under_concurrent_classify_load_fail_no_request()
     {
-        var (factory, registry) = await StartAsync(new Dictionary<string, string?> { ["Models:MaxLoadedInactiveModels"] = "0" });
+        var (factory, rooms) = await StartAsync(new Dictionary<string, string?> { ["Models:MaxLoadedInactiveModels"] = "0" });
         await using var _ = factory;
         using var client = factory.CreateClient();
         var failures = new ConcurrentBag<string>();
@@ -317,9 +317,9 @@ public sealed class ModelRegistryTests
         for (var i = 0; i < 3; i++)
         {
             await Task.Delay(150);
-            await registry.PromoteAsync(Arctic, "load test", CancellationToken.None);
+            await rooms.Lifecycle.PromoteAsync(Arctic, "load test", CancellationToken.None);
             await Task.Delay(150);
-            await registry.RollbackAsync(CancellationToken.None);
+            await rooms.Lifecycle.RollbackAsync(CancellationToken.None);
         }
 
         await Task.Delay(100);
@@ -340,12 +340,12 @@ public sealed class ModelRegistryTests
         await File.WriteAllBytesAsync(Path.Combine(broken, "model.onnx"), [1, 2, 3, 4]);
         await File.WriteAllTextAsync(Path.Combine(broken, "vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n");
         await File.WriteAllTextAsync(Path.Combine(broken, ModelManifest.FileName), """{"kind": "embedding", "name": "broken", "version": "1"}""");
-        await File.WriteAllTextAsync(Path.Combine(root, ModelRegistry.StateFile), $$"""{"active": "broken@1", "previous": "{{MiniLm}}"}""");
+        await File.WriteAllTextAsync(Path.Combine(root, ModelStore.StateFile), $$"""{"active": "broken@1", "previous": "{{MiniLm}}"}""");
 
-        var (factory, registry) = await StartAsync(dataDirectory: data);
+        var (factory, rooms) = await StartAsync(dataDirectory: data);
         await using var _ = factory;
         using var client = factory.CreateClient();
-        Assert.Equal(MiniLm, registry.ActiveModelId);
+        Assert.Equal(MiniLm, rooms.Cache.ActiveModelId);
 
         var ready = JsonDocument.Parse(await client.GetStringAsync(new Uri("/readyz", UriKind.Relative))).RootElement;
         var check = ready.GetProperty("checks").GetProperty("model");
@@ -380,28 +380,28 @@ public sealed class ModelRegistryTests
     [Fact]
     public async Task A_calibrated_version_keeps_the_weights_and_scores_with_the_new_calibration()
     {
-        var (factory, registry) = await StartAsync();
+        var (factory, rooms) = await StartAsync();
         await using var _ = factory;
 
-        var calibrated = await registry.CreateCalibratedVersionAsync(MiniLm, new Calibration(5, 0.5, FittedFrom: "test judgments"), CancellationToken.None);
+        var calibrated = await rooms.Lifecycle.CreateCalibratedVersionAsync(MiniLm, new Calibration(5, 0.5, FittedFrom: "test judgments"), CancellationToken.None);
         Assert.Equal("all-MiniLM-L6-v2@2", calibrated.Id);
-        Assert.Equal(registry.Find(MiniLm)!.Descriptor.Sha256, calibrated.Sha256);
+        Assert.Equal(rooms.Store.Find(MiniLm)!.Descriptor.Sha256, calibrated.Sha256);
 
         const string text = "A clownfish is lost in the ocean.";
-        using var lease = registry.Acquire(calibrated.Id);
+        using var lease = await rooms.Cache.AcquireAsync(calibrated.Id, CancellationToken.None);
         var scorer = Assert.IsAssignableFrom<IEmbeddingScorer>(lease.Scorer);
         var vectors = await scorer.EmbedAsync([text, scorer.Hypothesis("ocean", null)], CancellationToken.None);
         var cosine = vectors[0].Zip(vectors[1]).Sum(p => (double)p.First * p.Second);
         var scores = await scorer.ScoreAsync([text], ["ocean"], new ZeroShotOptions(true), CancellationToken.None);
         Assert.Equal(1 / (1 + Math.Exp(-((5 * cosine) + 0.5))), scores[0][0], 4);
-        Assert.Equal(MiniLm, registry.ActiveModelId);
+        Assert.Equal(MiniLm, rooms.Cache.ActiveModelId);
     }
 
-    private static async Task<ModelRegistry> WaitAsync(WebApplicationFactory<Program> app)
+    private static async Task<ModelRooms> WaitAsync(WebApplicationFactory<Program> app)
     {
-        var registry = app.Services.GetRequiredService<ModelRegistry>();
-        await registry.Initialization.WaitAsync(TimeSpan.FromMinutes(2));
-        return registry;
+        var rooms = ModelRooms.Of(app.Services);
+        await rooms.Startup.Initialization.WaitAsync(TimeSpan.FromMinutes(2));
+        return rooms;
     }
 
     private sealed class RecordingObserver : IModelLifecycleObserver

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using Microsoft.AspNetCore.Http;
-using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Shared.Models;
 using MLOps.Web.Shared.Reclassification;
@@ -195,18 +193,17 @@ public sealed class EvaluationFakeScorerProvider : IScorerProvider
 
     public IZeroShotScorer Get(string id) => _scorers[id];
 
-    public ScorerLease Acquire(string? modelId = null)
+    public ValueTask<ScorerLease> AcquireAsync(string? modelId, CancellationToken cancellationToken)
     {
-        var id = modelId ?? ActiveModelId
-            ?? throw new ProblemException(StatusCodes.Status503ServiceUnavailable, "No model", "No model is active.");
+        var id = modelId ?? ActiveModelId ?? throw new ModelUnavailableException("No model is active.");
         if (!_scorers.TryGetValue(id, out var scorer))
         {
-            throw ProblemException.NotFound($"Unknown model '{id}'.");
+            throw new ModelNotFoundException(id);
         }
 
         Acquired.Enqueue(id);
         Interlocked.Increment(ref _leases);
-        return new ScorerLease(scorer, () => Interlocked.Decrement(ref _leases));
+        return ValueTask.FromResult(new ScorerLease(scorer, () => Interlocked.Decrement(ref _leases)));
     }
 }
 
@@ -250,7 +247,7 @@ public sealed class EvaluationFakeModelRegistry(EvaluationFakeScorerProvider pro
     public IReadOnlyList<ModelDescriptor> List() => _models.ToList();
 
     public Task<ModelDescriptor> RegisterAsync(string directory, CancellationToken cancellationToken) =>
-        throw new ProblemException(StatusCodes.Status400BadRequest, "Not supported", "The evaluation tests register models with Add().");
+        throw new InvalidModelRequestException("path", "The evaluation tests register models with Add().");
 
     public Task PromoteAsync(string id, string reason, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using MLOps.Web.Features.Evaluation;
 using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Evaluation;
 
 namespace MLOps.Web.Tests.Support.Fakes;
 

@@ -160,17 +160,17 @@ public sealed class FakeScorerProvider : IScorerProvider
     /// <summary>Called after each lease with the leased id (e.g. to promote another model mid-run).</summary>
     public Action<string>? OnAcquired { get; set; }
 
-    public ScorerLease Acquire(string? modelId = null)
+    public ValueTask<ScorerLease> AcquireAsync(string? modelId, CancellationToken cancellationToken)
     {
-        var id = modelId ?? _active ?? throw new MLOps.Web.Infrastructure.Hosting.ProblemException(503, "Not ready", "No model is ready.");
+        var id = modelId ?? _active ?? throw new ModelUnavailableException("No model is ready.");
         if (!_scorers.TryGetValue(id, out var scorer))
         {
-            throw MLOps.Web.Infrastructure.Hosting.ProblemException.NotFound($"Unknown model '{id}'.");
+            throw new ModelNotFoundException(id);
         }
 
         _acquired.Enqueue(id);
         OnAcquired?.Invoke(id);
-        return new ScorerLease(scorer, null);
+        return ValueTask.FromResult(new ScorerLease(scorer, null));
     }
 
     public void Add(IZeroShotScorer scorer) => _scorers[scorer.Model.Id] = scorer;

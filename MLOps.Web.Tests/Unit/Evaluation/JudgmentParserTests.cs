@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using MLOps.Web.Features.Evaluation;
+using MLOps.Web.Shared.Evaluation;
 
 namespace MLOps.Web.Tests.Unit.Evaluation;
 

@@ -49,7 +49,7 @@ public static class ClassificationEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        using var lease = scorers.Acquire(string.IsNullOrWhiteSpace(request.Model) ? null : request.Model);
+        using var lease = await scorers.AcquireAsync(string.IsNullOrWhiteSpace(request.Model) ? null : request.Model, cancellationToken);
         var results = await ClassifyScoring.ScoreAsync(lease.Scorer, [request.Sequence!], request.Labels!, multiLabel, request.HypothesisTemplate, cancellationToken);
         return TypedResults.Ok(results[0]);
     }
@@ -66,7 +66,7 @@ public static class ClassificationEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        using var lease = scorers.Acquire(string.IsNullOrWhiteSpace(request.Model) ? null : request.Model);
+        using var lease = await scorers.AcquireAsync(string.IsNullOrWhiteSpace(request.Model) ? null : request.Model, cancellationToken);
         var results = await ClassifyScoring.ScoreAsync(lease.Scorer, request.Sequences!, request.Labels!, multiLabel, request.HypothesisTemplate, cancellationToken);
         return TypedResults.Ok(new ClassifyBatchResponse(lease.Scorer.Model.Id, results));
     }

@@ -32,7 +32,7 @@ public static class ReferenceCompatibilityEndpoints
         v1.MapGet("", (IModelRegistry registry) => TypedResults.Ok(new KServeModelList(KServeModelNames.List(registry.List()))))
             .WithName("KServeListModels")
             .WithSummary("KServe v1: the model names served (zero-shot-classifier = the active version, and every registered name).");
-        v1.MapGet("/{name}", ModelReady)
+        v1.MapGet("/{name}", ModelReadyAsync)
             .WithName("KServeModelReady")
             .WithSummary("KServe v1: whether a model (zero-shot-classifier, a registered name or name@version) can serve now; 404 for an unknown name.")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -44,16 +44,16 @@ public static class ReferenceCompatibilityEndpoints
         return app;
     }
 
-    private static Ok<KServeModelReady> ModelReady(string name, IModelRegistry registry, IScorerProvider scorers)
+    private static async Task<Ok<KServeModelReady>> ModelReadyAsync(string name, IModelRegistry registry, IScorerProvider scorers, CancellationToken cancellationToken)
     {
         var modelId = Resolve(name, registry, scorers);
         try
         {
             // a lease loads a registered version on first ask, as /api/classify's model does
-            using var lease = scorers.Acquire(modelId);
+            using var lease = await scorers.AcquireAsync(modelId, cancellationToken);
             return TypedResults.Ok(new KServeModelReady(name, true));
         }
-        catch (ProblemException e) when (e.StatusCode is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status409Conflict)
+        catch (Exception e) when (e is ModelUnavailableException or ModelUnusableException)
         {
             return TypedResults.Ok(new KServeModelReady(name, false));
         }
@@ -72,7 +72,7 @@ public static class ReferenceCompatibilityEndpoints
 
         var instances = request.Instances!;
         var predictions = new ClassifyResponse[instances.Count];
-        using var lease = scorers.Acquire(modelId);
+        using var lease = await scorers.AcquireAsync(modelId, cancellationToken);
         // instances with the same labels and mode are scored in one call (one batched inference)
         foreach (var group in Enumerable.Range(0, instances.Count).GroupBy(i => GroupKey(instances[i]!, modes[i]), StringComparer.Ordinal))
         {

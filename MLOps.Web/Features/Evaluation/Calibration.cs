@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared;
 using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Evaluation;
 using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Features.Evaluation;
@@ -81,23 +82,6 @@ public static class LogisticFit
     }
 }
 
-/// <summary>Per-set NDCG before and after a calibration.</summary>
-public sealed record CalibrationSetEffect(string Set, double NdcgBefore, double NdcgAfter);
-
-/// <summary>The result of <c>POST /api/models/{id}/calibrate</c>.</summary>
-public sealed record CalibrationResult(
-    string BaseModelId,
-    string ModelId,
-    Calibration Calibration,
-    int Samples,
-    int Positives,
-    double LogLossBefore,
-    double LogLossAfter,
-    double BrierBefore,
-    double BrierAfter,
-    IReadOnlyList<CalibrationSetEffect> Sets,
-    string Note);
-
 /// <summary>
 /// Fits an embedding model's cosine-to-[0,1] mapping from the judgment sets: each judged document of a
 /// set is a sample, its cosine to the set's tag hypothesis the feature, "relevance at or above the
@@ -128,11 +112,11 @@ public sealed partial class CalibrationService(
         var cosines = new List<double>();
         var before = new List<double>();
         var outcomes = new List<bool>();
-        using (var lease = scorers.Acquire(modelId))
+        using (var lease = await scorers.AcquireAsync(modelId, cancellationToken))
         {
             if (lease.Scorer is not IEmbeddingScorer embedder)
             {
-                throw ProblemException.BadRequest("model", $"'{modelId}' is a {lease.Scorer.Model.Kind.ToString().ToLowerInvariant()} model; calibration applies to embedding models.");
+                throw new InvalidModelRequestException("model", $"'{modelId}' is a {lease.Scorer.Model.Kind.ToString().ToLowerInvariant()} model; calibration applies to embedding models.");
             }
 
             foreach (var set in sets)

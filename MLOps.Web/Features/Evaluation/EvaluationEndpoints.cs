@@ -4,7 +4,7 @@ using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
-using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Evaluation;
 
 namespace MLOps.Web.Features.Evaluation;
 
@@ -15,36 +15,10 @@ namespace MLOps.Web.Features.Evaluation;
 /// <param name="Mode"><c>index</c> (the live search path; active version only) or <c>in_memory</c>; null: index for the active version, in memory for others.</param>
 public sealed record EvaluationRequest(string? Set, string? Model, int? K, EvaluationMode? Mode);
 
-/// <summary>One evaluation: metrics, the ranked list with judgments, and what was unjudged.</summary>
-public sealed record EvaluationResponse(
-    string Id,
-    string Set,
-    string Model,
-    EvaluationMode Mode,
-    int K,
-    DateTimeOffset EvaluatedAt,
-    JudgedQuery Query,
-    RankingMetrics Metrics,
-    string Gain,
-    string RetrievedIdealNote,
-    IReadOnlyList<RankedDocument> Ranked,
-    IReadOnlyList<string> Unjudged,
-    int? StaleInTopK)
-{
-    public static EvaluationResponse From(EvaluationOutcome o) => new(
-        o.Record.Id, o.Record.Set, o.Record.ModelId, o.Record.Mode, o.Record.Metrics.K, o.Record.EvaluatedAt, o.Query,
-        o.Record.Metrics, RankingMetricsCalculator.GainDescription,
-        "ndcgRetrievedIdeal takes its ideal ranking from the retrieved top-k documents only (how the reference calculator worked); ndcg takes it from every judged document.",
-        o.Ranked, o.UnjudgedInTopK, o.Record.StaleInTopK);
-}
-
-/// <summary>A model version evaluated on every judgment set.</summary>
-public sealed record ModelEvaluationResponse(string Model, int K, double MeanNdcg, IReadOnlyList<EvaluationResponse> Sets);
-
 /// <summary>The champion/challenger job that was enqueued.</summary>
 public sealed record JobEnqueued(string JobId, string Dashboard);
 
-/// <summary>Judgments, evaluations, decisions, and the per-model evaluate/calibrate actions.</summary>
+/// <summary>Judgments, evaluations and decisions (the per-model evaluate/calibrate actions are mapped with the models API).</summary>
 public static class EvaluationEndpoints
 {
     /// <summary>Largest judgment upload read (CSV or JSON).</summary>
@@ -96,16 +70,6 @@ public static class EvaluationEndpoints
             .WithName("RunChampionChallenger")
             .WithSummary("Enqueues the evaluate-models job now (it also runs nightly and when a model is registered).");
 
-        var models = app.MapGroup("/api/models").WithTags("Models");
-        models.MapPost("/{id}/evaluate", EvaluateModelAsync)
-            .WithName("EvaluateModel")
-            .WithSummary("Evaluates a model version on every judgment set (the active one on the live index, others in memory).")
-            .ProducesProblem(StatusCodes.Status404NotFound);
-        models.MapPost("/{id}/calibrate", CalibrateModelAsync)
-            .WithName("CalibrateModel")
-            .WithSummary("Fits an embedding model's logistic cosine-to-[0,1] calibration from the judgments and registers it as a new version.")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -272,63 +236,6 @@ public static class EvaluationEndpoints
     {
         var id = jobs.Enqueue<ChampionChallengerJob>(j => j.RunAsync("api", CancellationToken.None));
         return TypedResults.Accepted($"/hangfire/jobs/details/{id}", new JobEnqueued(id, $"/hangfire/jobs/details/{id}"));
-    }
-
-    internal static async Task<Results<Ok<ModelEvaluationResponse>, ValidationProblem, ProblemHttpResult>> EvaluateModelAsync(
-        string id,
-        int? k,
-        string? mode,
-        IModelRegistry registry,
-        IJudgmentStore store,
-        Evaluator evaluator,
-        IOptions<EvaluationOptions> options,
-        CancellationToken cancellationToken)
-    {
-        var cut = k ?? options.Value.DefaultK;
-        if (cut is < 1 or > 1000)
-        {
-            return Invalid("k", "k must be between 1 and 1000.");
-        }
-
-        EvaluationMode? parsedMode = null;
-        if (!string.IsNullOrWhiteSpace(mode))
-        {
-            parsedMode = mode.Replace("-", "_", StringComparison.Ordinal).ToLowerInvariant() switch
-            {
-                "index" => EvaluationMode.Index,
-                "in_memory" => EvaluationMode.InMemory,
-                _ => null,
-            };
-            if (parsedMode is null)
-            {
-                return Invalid("mode", "mode is 'index' or 'in_memory'.");
-            }
-        }
-
-        if (!registry.List().Any(m => m.Id == id))
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No model version '{id}' is registered.");
-        }
-
-        var results = new List<EvaluationResponse>();
-        foreach (var set in await store.ListAsync(cancellationToken))
-        {
-            results.Add(EvaluationResponse.From(await evaluator.EvaluateAsync(set, id, cut, parsedMode, "api: evaluate model", cancellationToken)));
-        }
-
-        var mean = results.Count == 0 ? 0 : results.Average(r => r.Metrics.Ndcg);
-        return TypedResults.Ok(new ModelEvaluationResponse(id, cut, mean, results));
-    }
-
-    internal static async Task<Results<Ok<CalibrationResult>, ProblemHttpResult>> CalibrateModelAsync(
-        string id, IModelRegistry registry, CalibrationService calibration, CancellationToken cancellationToken)
-    {
-        if (!registry.List().Any(m => m.Id == id))
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No model version '{id}' is registered.");
-        }
-
-        return TypedResults.Ok(await calibration.CalibrateAsync(id, cancellationToken));
     }
 
     private static JudgmentSetSummary Summarise(JudgmentSet s, int threshold) =>

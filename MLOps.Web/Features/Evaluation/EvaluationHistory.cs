@@ -2,19 +2,10 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Redis;
+using MLOps.Web.Shared.Evaluation;
 using StackExchange.Redis;
 
 namespace MLOps.Web.Features.Evaluation;
-
-/// <summary>How a ranking was produced.</summary>
-public enum EvaluationMode
-{
-    /// <summary>The live search path: the set's query sorted by the tag's classification field in the index.</summary>
-    Index,
-
-    /// <summary>The documents the set's query retrieves, scored in memory by the model and ranked by score; the index is not touched.</summary>
-    InMemory,
-}
 
 /// <summary>What a calibration changed, recorded with the evaluations of the calibrated version.</summary>
 /// <param name="BaseModelId">The version the calibration was fitted for.</param>

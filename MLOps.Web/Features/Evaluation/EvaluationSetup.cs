@@ -2,6 +2,7 @@ using Hangfire;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Redis;
+using MLOps.Web.Shared.Evaluation;
 using MLOps.Web.Shared.Models;
 using StackExchange.Redis;
 
@@ -44,6 +45,7 @@ public static class EvaluationSetup
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<Evaluator>(sp));
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<CalibrationService>(sp));
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<ChampionChallengerJob>(sp));
+        builder.Services.AddScoped<IModelEvaluations>(sp => ActivatorUtilities.CreateInstance<ModelEvaluations>(sp));
         builder.Services.AddSingleton<IModelLifecycleObserver, EvaluationModelObserver>();
         builder.Services.AddHostedService<EvaluationScheduler>();
         builder.Services.AddHostedService<JudgmentSeeder>();

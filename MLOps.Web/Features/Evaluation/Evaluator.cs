@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared;
 using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Evaluation;
 using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Features.Evaluation;
@@ -47,11 +47,11 @@ public sealed partial class Evaluator(
     {
         var active = scorers.ActiveModelId;
         var model = modelId ?? active
-            ?? throw new ProblemException(StatusCodes.Status503ServiceUnavailable, "No active model", "No model version is active; name one in 'model'.");
+            ?? throw new NoActiveModelException("No model version is active; name one in 'model'.");
         var effective = mode ?? (model == active ? EvaluationMode.Index : EvaluationMode.InMemory);
         if (effective == EvaluationMode.Index && model != active)
         {
-            throw ProblemException.BadRequest("mode",
+            throw new InvalidModelRequestException("mode",
                 $"'{model}' is not the active version: the index holds the active version's scores. Evaluate other versions with mode 'in_memory'.");
         }
 
@@ -146,7 +146,7 @@ public sealed partial class Evaluator(
         var scorable = Enumerable.Range(0, pool.Documents.Count)
             .Where(i => !string.IsNullOrWhiteSpace(pool.Documents[i].ClassificationText))
             .ToList();
-        using (var lease = scorers.Acquire(model))
+        using (var lease = await scorers.AcquireAsync(model, cancellationToken))
         {
             for (var offset = 0; offset < scorable.Count; offset += ScoreBatch)
             {

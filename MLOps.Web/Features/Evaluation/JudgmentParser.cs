@@ -1,6 +1,7 @@
 using System.Globalization;
 using CsvHelper;
 using MLOps.Web.Shared;
+using MLOps.Web.Shared.Evaluation;
 
 namespace MLOps.Web.Features.Evaluation;
 

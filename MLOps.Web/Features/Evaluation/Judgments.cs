@@ -1,13 +1,8 @@
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
+using MLOps.Web.Shared.Evaluation;
 
 namespace MLOps.Web.Features.Evaluation;
-
-/// <summary>The query a judgment set judges: a genre filter, the tag whose classification field sorts, optional text.</summary>
-/// <param name="Genre">Genre filter (e.g. <c>Family</c>); null: no filter.</param>
-/// <param name="Tag">Trending tag whose <c>classification_&lt;tag&gt;</c> field ranks the results (e.g. <c>christmas</c>).</param>
-/// <param name="Text">Optional full-text query.</param>
-public sealed record JudgedQuery(string? Genre, string Tag, string? Text = null);
 
 /// <summary>One document's graded relevance, 0 (not relevant) to 3 (perfect).</summary>
 public sealed record Judgment(

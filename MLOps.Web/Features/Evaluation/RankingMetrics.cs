@@ -1,45 +1,6 @@
+using MLOps.Web.Shared.Evaluation;
+
 namespace MLOps.Web.Features.Evaluation;
-
-/// <summary>One position of an evaluated ranking, with the document's judgment.</summary>
-/// <param name="Rank">1-based position.</param>
-/// <param name="DocumentId">Document id.</param>
-/// <param name="Relevance">The judged relevance; 0 when unjudged.</param>
-/// <param name="Judged">False when the set has no judgment for the document (it then counts as 0).</param>
-/// <param name="Gain">Its discounted gain at this rank: (2^rel - 1) / log2(rank + 1).</param>
-public sealed record RankedDocument(int Rank, string DocumentId, int Relevance, bool Judged, double Gain)
-{
-    public string? Title { get; init; }
-
-    /// <summary>The score the ranking sorted by (the classification field or the candidate's in-memory score).</summary>
-    public double? Score { get; init; }
-}
-
-/// <summary>Ranking quality at a cut-off k.</summary>
-/// <param name="K">Cut-off.</param>
-/// <param name="Dcg">DCG@k of the ranking: sum over ranks i &lt;= k of (2^rel_i - 1) / log2(i + 1).</param>
-/// <param name="IdealDcg">DCG@k of the ideal ranking of every judged document of the set.</param>
-/// <param name="Ndcg">Dcg / IdealDcg (0 when IdealDcg is 0): the headline figure.</param>
-/// <param name="IdealDcgRetrieved">DCG@k of the retrieved documents re-ordered by their judgments.</param>
-/// <param name="NdcgRetrievedIdeal">Dcg / IdealDcgRetrieved: the reference calculator's variant, which ignores relevant documents the ranking missed.</param>
-/// <param name="Precision">Share of the k ranks holding a document judged at least <paramref name="RelevanceThreshold"/> (divided by k even when fewer were retrieved).</param>
-/// <param name="RelevanceThreshold">Relevance at or above which a document counts as relevant for precision.</param>
-/// <param name="Retrieved">Documents in the ranking (up to k are scored).</param>
-/// <param name="UnjudgedInTopK">Documents in the top k with no judgment (counted as 0).</param>
-/// <param name="JudgedDocuments">Judgments in the set.</param>
-/// <param name="RelevantJudged">Judged documents at or above the threshold.</param>
-public sealed record RankingMetrics(
-    int K,
-    double Dcg,
-    double IdealDcg,
-    double Ndcg,
-    double IdealDcgRetrieved,
-    double NdcgRetrievedIdeal,
-    double Precision,
-    int RelevanceThreshold,
-    int Retrieved,
-    int UnjudgedInTopK,
-    int JudgedDocuments,
-    int RelevantJudged);
 
 /// <summary>
 /// DCG, NDCG and precision at k. Gain is exponential, <c>2^rel - 1</c>, with the

@@ -73,18 +73,7 @@ public sealed class BuiltInModelMaterializer(string registryRoot, string? cacheD
         var target = Path.Combine(registryRoot, model.Name, BuiltInModel.Version);
         if (await IsCompleteAsync(target, cancellationToken) is { } existing)
         {
-            // Same weights; refresh the manifest when this build ships different settings (e.g. calibration).
-            var expected = model.Manifest.Clone();
-            expected.Name = model.Name;
-            expected.Version = BuiltInModel.Version;
-            expected.Sha256 = existing.Sha256;
-            expected.CreatedAt = existing.CreatedAt;
-            expected.Metrics = existing.Metrics;
-            if (System.Text.Json.JsonSerializer.Serialize(expected, ModelManifest.Json) != System.Text.Json.JsonSerializer.Serialize(existing, ModelManifest.Json))
-            {
-                await expected.WriteAsync(target, cancellationToken);
-            }
-
+            await RefreshManifestAsync(model, target, existing, cancellationToken);
             ModelsLog.AlreadyPresent(logger, model.Id);
             return;
         }
@@ -100,26 +89,7 @@ public sealed class BuiltInModelMaterializer(string registryRoot, string? cacheD
         Directory.CreateDirectory(staging);
         try
         {
-            if (cacheDirectory is { Length: > 0 })
-            {
-                var cached = await EnsureCachedAsync(model, pack, cancellationToken);
-                foreach (var f in Files)
-                {
-                    File.CreateSymbolicLink(Path.Combine(staging, f), Path.Combine(cached, f));
-                }
-            }
-            else
-            {
-                await ExtractAsync(pack, model.ResourcePrefix, staging, cancellationToken);
-            }
-
-            var manifest = model.Manifest.Clone();
-            manifest.Name = model.Name;
-            manifest.Version = BuiltInModel.Version;
-            manifest.Sha256 = await ModelManifest.Sha256Async(Path.Combine(staging, "model.onnx"), cancellationToken);
-            manifest.CreatedAt = time.GetUtcNow();
-            await manifest.WriteAsync(staging, cancellationToken);
-
+            await AssembleAsync(model, pack, staging, cancellationToken);
             if (Directory.Exists(target))
             {
                 Directory.Delete(target, recursive: true);
@@ -137,6 +107,45 @@ public sealed class BuiltInModelMaterializer(string registryRoot, string? cacheD
                 Directory.Delete(staging, recursive: true);
             }
         }
+    }
+
+    /// <summary>Same weights; rewrites the manifest when this build ships different settings (e.g. calibration).</summary>
+    private static async Task RefreshManifestAsync(BuiltInModel model, string target, ModelManifest existing, CancellationToken cancellationToken)
+    {
+        var expected = model.Manifest.Clone();
+        expected.Name = model.Name;
+        expected.Version = BuiltInModel.Version;
+        expected.Sha256 = existing.Sha256;
+        expected.CreatedAt = existing.CreatedAt;
+        expected.Metrics = existing.Metrics;
+        if (System.Text.Json.JsonSerializer.Serialize(expected, ModelManifest.Json) != System.Text.Json.JsonSerializer.Serialize(existing, ModelManifest.Json))
+        {
+            await expected.WriteAsync(target, cancellationToken);
+        }
+    }
+
+    /// <summary>The model's files (extracted, or linked from the cache folder) and its manifest, in <paramref name="staging"/>.</summary>
+    private async Task AssembleAsync(BuiltInModel model, string pack, string staging, CancellationToken cancellationToken)
+    {
+        if (cacheDirectory is { Length: > 0 })
+        {
+            var cached = await EnsureCachedAsync(model, pack, cancellationToken);
+            foreach (var f in Files)
+            {
+                File.CreateSymbolicLink(Path.Combine(staging, f), Path.Combine(cached, f));
+            }
+        }
+        else
+        {
+            await ExtractAsync(pack, model.ResourcePrefix, staging, cancellationToken);
+        }
+
+        var manifest = model.Manifest.Clone();
+        manifest.Name = model.Name;
+        manifest.Version = BuiltInModel.Version;
+        manifest.Sha256 = await ModelManifest.Sha256Async(Path.Combine(staging, "model.onnx"), cancellationToken);
+        manifest.CreatedAt = time.GetUtcNow();
+        await manifest.WriteAsync(staging, cancellationToken);
     }
 
     /// <summary>The manifest of a complete folder whose model.onnx matches its sha256, else null.</summary>

@@ -6,7 +6,7 @@ namespace MLOps.Web.Features.Models;
 
 /// <summary>
 /// One model version in memory: its ONNX session, tokenizer, micro-batcher and scorer. Reference
-/// counted: the registry slot that holds it owns one reference, each lease another; the session is
+/// counted: the cache slot that holds it owns one reference, each lease another; the session is
 /// disposed when the last one is released, so a swap never pulls it from under a request.
 /// </summary>
 public sealed class LoadedModel
@@ -88,59 +88,9 @@ public sealed class LoadedModel
         var session = new OnnxModelSession(Path.Combine(directory, "model.onnx"), onnx);
         try
         {
-            string Pick(params string[] preferred)
-            {
-                if (manifest.Output is { } configured)
-                {
-                    return session.Outputs.ContainsKey(configured) ? configured
-                        : throw new ModelPackageException($"model.onnx has no output '{configured}' (outputs: {string.Join(", ", session.Outputs.Keys)}).");
-                }
-
-                return preferred.FirstOrDefault(session.Outputs.ContainsKey)
-                    ?? throw new ModelPackageException(
-                        $"model.onnx has none of the outputs {string.Join(", ", preferred)} (outputs: {string.Join(", ", session.Outputs.Keys)}).");
-            }
-
-            InferenceBatcher batcher;
-            IZeroShotScorer scorer;
-            if (manifest.Kind == ModelKind.Embedding)
-            {
-                var output = Pick("last_hidden_state", "token_embeddings", "sentence_embedding", "embeddings");
-                var pooling = manifest.Pooling;
-                batcher = new InferenceBatcher(batch => session.RunEmbeddings(batch, output, pooling), batching);
-                scorer = new EmbeddingScorer(descriptor, tokenizer, new EmbeddingScorerSettings(
-                    manifest.MaxTokens,
-                    manifest.HypothesisTemplate,
-                    manifest.QueryPrefix,
-                    manifest.Calibration ?? new Calibration(10, -3, FittedFrom: "default")),
-                    batcher.RunAsync);
-            }
-            else
-            {
-                var output = Pick("logits");
-                var (entail, contra) = manifest.NliLabelIds();
-                var classes = manifest.Label2Id!.Values.Max() + 1;
-                if (entail >= classes || contra >= classes || entail == contra)
-                {
-                    throw new ModelPackageException("label2id: entailment and contradiction must be distinct logit indexes.");
-                }
-
-                batcher = new InferenceBatcher(
-                    batch =>
-                    {
-                        var rows = session.RunRows(batch, output);
-                        if (rows.Length > 0 && rows[0].Length != classes)
-                        {
-                            throw new ModelPackageException(
-                                $"Output '{output}' has {rows[0].Length} classes but label2id names {classes}.");
-                        }
-
-                        return rows;
-                    },
-                    batching);
-                scorer = new NliScorer(descriptor, tokenizer, new NliScorerSettings(manifest.MaxTokens, manifest.HypothesisTemplate, entail, contra), batcher.RunAsync);
-            }
-
+            var (batcher, scorer) = manifest.Kind == ModelKind.Embedding
+                ? BuildEmbedding(descriptor, manifest, tokenizer, session, batching)
+                : BuildNli(descriptor, manifest, tokenizer, session, batching);
             return new LoadedModel(descriptor, manifest, session, batcher, scorer);
         }
         catch
@@ -148,6 +98,63 @@ public sealed class LoadedModel
             session.Dispose();
             throw;
         }
+    }
+
+    private static (InferenceBatcher, IZeroShotScorer) BuildEmbedding(
+        ModelDescriptor descriptor, ModelManifest manifest, ModelTokenizer tokenizer, OnnxModelSession session, BatchingSettings batching)
+    {
+        var output = PickOutput(manifest, session, "last_hidden_state", "token_embeddings", "sentence_embedding", "embeddings");
+        var pooling = manifest.Pooling;
+        var batcher = new InferenceBatcher(batch => session.RunEmbeddings(batch, output, pooling), batching);
+        var scorer = new EmbeddingScorer(descriptor, tokenizer, new EmbeddingScorerSettings(
+            manifest.MaxTokens,
+            manifest.HypothesisTemplate,
+            manifest.QueryPrefix,
+            manifest.Calibration ?? new Calibration(10, -3, FittedFrom: "default")),
+            batcher.RunAsync);
+        return (batcher, scorer);
+    }
+
+    private static (InferenceBatcher, IZeroShotScorer) BuildNli(
+        ModelDescriptor descriptor, ModelManifest manifest, ModelTokenizer tokenizer, OnnxModelSession session, BatchingSettings batching)
+    {
+        var output = PickOutput(manifest, session, "logits");
+        var (entail, contra) = manifest.NliLabelIds();
+        var classes = manifest.Label2Id!.Values.Max() + 1;
+        if (entail >= classes || contra >= classes || entail == contra)
+        {
+            throw new ModelPackageException("label2id: entailment and contradiction must be distinct logit indexes.");
+        }
+
+        var batcher = new InferenceBatcher(
+            batch =>
+            {
+                var rows = session.RunRows(batch, output);
+                if (rows.Length > 0 && rows[0].Length != classes)
+                {
+                    throw new ModelPackageException(
+                        $"Output '{output}' has {rows[0].Length} classes but label2id names {classes}.");
+                }
+
+                return rows;
+            },
+            batching);
+        var scorer = new NliScorer(descriptor, tokenizer, new NliScorerSettings(manifest.MaxTokens, manifest.HypothesisTemplate, entail, contra), batcher.RunAsync);
+        return (batcher, scorer);
+    }
+
+    /// <summary>The manifest's output when it names one (it must exist), else the first of <paramref name="preferred"/> the model has.</summary>
+    private static string PickOutput(ModelManifest manifest, OnnxModelSession session, params string[] preferred)
+    {
+        if (manifest.Output is { } configured)
+        {
+            return session.Outputs.ContainsKey(configured) ? configured
+                : throw new ModelPackageException($"model.onnx has no output '{configured}' (outputs: {string.Join(", ", session.Outputs.Keys)}).");
+        }
+
+        return preferred.FirstOrDefault(session.Outputs.ContainsKey)
+            ?? throw new ModelPackageException(
+                $"model.onnx has none of the outputs {string.Join(", ", preferred)} (outputs: {string.Join(", ", session.Outputs.Keys)}).");
     }
 
     /// <summary>A smoke classification: one sequence, two labels; the scores must be finite and in [0,1].</summary>

@@ -1,49 +1,13 @@
-using System.IO.Compression;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Shared.Evaluation;
+using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Features.Models;
 
-/// <summary>Logistic calibration of an embedding model, as the API shows it.</summary>
-public sealed record CalibrationInfo(
-    [property: JsonPropertyName("a")] double A,
-    [property: JsonPropertyName("b")] double B,
-    [property: JsonPropertyName("method")] string Method,
-    [property: JsonPropertyName("fitted_from")] string? FittedFrom);
-
-/// <summary>One registered model version.</summary>
-public sealed record ModelInfo(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("version")] string Version,
-    [property: JsonPropertyName("kind")] string Kind,
-    [property: JsonPropertyName("active")] bool Active,
-    [property: JsonPropertyName("previous")] bool Previous,
-    [property: JsonPropertyName("sha256")] string Sha256,
-    [property: JsonPropertyName("source")] string? Source,
-    [property: JsonPropertyName("pooling")] string? Pooling,
-    [property: JsonPropertyName("max_tokens")] int MaxTokens,
-    [property: JsonPropertyName("hypothesis_template")] string HypothesisTemplate,
-    [property: JsonPropertyName("calibration")] CalibrationInfo? Calibration,
-    [property: JsonPropertyName("created_at")] DateTimeOffset? CreatedAt,
-    [property: JsonPropertyName("metrics")] JsonObject? Metrics);
-
-/// <summary>Registers a model folder the service can read.</summary>
-public sealed record RegisterModelRequest([property: JsonPropertyName("path")] string? Path);
-
-/// <summary>Why a version is promoted (recorded in the registry).</summary>
-public sealed record PromoteModelRequest([property: JsonPropertyName("reason")] string? Reason);
-
-/// <summary>Which version is active after a rollback, and which one it replaced.</summary>
-public sealed record RollbackResponse(
-    [property: JsonPropertyName("active")] string Active,
-    [property: JsonPropertyName("previous")] string? Previous);
-
-/// <summary>Model registry API: list, register (folder path or zip upload), promote, rollback.</summary>
+/// <summary>The models API: list, register (folder path or zip upload), promote, rollback, and evaluate/calibrate one version.</summary>
 public static class ModelsEndpoints
 {
     public static WebApplication MapModelsEndpoints(this WebApplication app)
@@ -76,15 +40,24 @@ public static class ModelsEndpoints
             .WithSummary("Re-activates the previously active version.")
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        group.MapPost("/{id}/evaluate", EvaluateModelAsync)
+            .WithName("EvaluateModel")
+            .WithSummary("Evaluates a model version on every judgment set (the active one on the live index, others in memory).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/calibrate", CalibrateModelAsync)
+            .WithName("CalibrateModel")
+            .WithSummary("Fits an embedding model's logistic cosine-to-[0,1] calibration from the judgments and registers it as a new version.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
-    private static Ok<ModelInfo[]> List(ModelRegistry registry) => TypedResults.Ok(Describe(registry));
+    private static Ok<ModelInfo[]> List(ModelStore store, LoadedModelCache cache) => TypedResults.Ok(ModelInfos.Describe(store, cache.ActiveModelId));
 
     private static async Task<Results<Created<ModelInfo>, ValidationProblem>> RegisterAsync(
-        HttpRequest request, ModelRegistry registry, IOptions<ModelsOptions> options, CancellationToken cancellationToken)
+        HttpRequest request, ModelLifecycle lifecycle, ModelStore store, LoadedModelCache cache, IOptions<ModelsOptions> options, CancellationToken cancellationToken)
     {
-        Shared.Models.ModelDescriptor registered;
+        ModelDescriptor registered;
         if (request.HasFormContentType)
         {
             var form = await request.ReadFormAsync(cancellationToken);
@@ -94,142 +67,110 @@ public static class ModelsEndpoints
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["Upload a zip file in the form field 'file'."] });
             }
 
-            var work = Path.Combine(Path.GetTempPath(), $"mlops-upload-{Guid.NewGuid():N}");
-            try
-            {
-                var folder = Path.Combine(work, SafeFolderName(file.FileName));
-                Directory.CreateDirectory(folder);
-                await using (var stream = file.OpenReadStream())
-                {
-                    Extract(stream, folder, (long)options.Value.MaxUploadMegabytes << 22);
-                }
-
-                registered = await registry.RegisterAsync(FindModelFolder(folder), cancellationToken);
-            }
-            finally
-            {
-                if (Directory.Exists(work))
-                {
-                    Directory.Delete(work, recursive: true);
-                }
-            }
+            registered = await ModelUpload.RegisterAsync(file, lifecycle, (long)options.Value.MaxUploadMegabytes << 22, cancellationToken);
         }
         else
         {
-            RegisterModelRequest? body;
-            try
+            var (body, invalid) = await ReadRegisterRequestAsync(request, cancellationToken);
+            if (invalid is not null)
             {
-                body = await request.ReadFromJsonAsync<RegisterModelRequest>(cancellationToken);
-            }
-            catch (System.Text.Json.JsonException e)
-            {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"Invalid JSON: {e.Message}"] });
-            }
-            catch (InvalidOperationException)
-            {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["Send JSON {\"path\": ...} or a multipart zip upload."] });
+                return invalid;
             }
 
-            if (string.IsNullOrWhiteSpace(body?.Path))
-            {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["path"] = ["The model folder path is required."] });
-            }
-
-            registered = await registry.RegisterAsync(body.Path, cancellationToken);
+            registered = await lifecycle.RegisterAsync(body!, cancellationToken);
         }
 
-        var info = Describe(registry).First(m => m.Id == registered.Id);
+        var info = ModelInfos.Describe(store, cache.ActiveModelId).First(m => m.Id == registered.Id);
         return TypedResults.Created($"/api/models/{Uri.EscapeDataString(info.Id)}", info);
     }
 
-    private static async Task<Ok<ModelInfo>> PromoteAsync(string id, ModelRegistry registry, CancellationToken cancellationToken, PromoteModelRequest? body = null)
+    /// <summary>The folder path of a JSON registration, or the validation problem of a body that names none.</summary>
+    private static async Task<(string? Path, ValidationProblem? Invalid)> ReadRegisterRequestAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        await registry.PromoteAsync(id, body?.Reason ?? "promoted through the API", cancellationToken);
-        return TypedResults.Ok(Describe(registry).First(m => m.Id == id));
-    }
-
-    private static async Task<Ok<RollbackResponse>> RollbackAsync(ModelRegistry registry, CancellationToken cancellationToken)
-    {
-        var active = await registry.RollbackAsync(cancellationToken);
-        return TypedResults.Ok(new RollbackResponse(active, registry.ReadState().Previous));
-    }
-
-    private static ModelInfo[] Describe(ModelRegistry registry)
-    {
-        var active = registry.ActiveModelId;
-        var previous = registry.ReadState().Previous;
-        return [.. registry.ListEntries().Select(e => new ModelInfo(
-            e.Descriptor.Id,
-            e.Descriptor.Name,
-            e.Descriptor.Version,
-            e.Descriptor.Kind.ToString().ToLowerInvariant(),
-            e.Descriptor.Id == active,
-            e.Descriptor.Id == previous,
-            e.Descriptor.Sha256,
-            e.Manifest.Source,
-            e.Descriptor.Kind == Shared.Models.ModelKind.Embedding ? e.Manifest.Pooling.ToString().ToLowerInvariant() : null,
-            e.Manifest.MaxTokens,
-            e.Manifest.HypothesisTemplate,
-            e.Manifest.Calibration is { } c ? new CalibrationInfo(c.A, c.B, c.Method, c.FittedFrom) : null,
-            e.Manifest.CreatedAt,
-            e.Manifest.Metrics))];
-    }
-
-    private static void Extract(Stream stream, string folder, long maxUncompressed)
-    {
+        RegisterModelRequest? body;
         try
         {
-            using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
-            if (zip.Entries.Sum(e => e.Length) > maxUncompressed)
-            {
-                throw ProblemException.BadRequest("file", "The zip expands beyond the configured upload limit.");
-            }
-
-            var root = Path.GetFullPath(folder) + Path.DirectorySeparatorChar;
-            foreach (var entry in zip.Entries)
-            {
-                var target = Path.GetFullPath(Path.Combine(folder, entry.FullName));
-                if (!target.StartsWith(root, StringComparison.Ordinal))
-                {
-                    throw ProblemException.BadRequest("file", $"Zip entry '{entry.FullName}' points outside the archive.");
-                }
-
-                if (entry.FullName.EndsWith('/'))
-                {
-                    Directory.CreateDirectory(target);
-                    continue;
-                }
-
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                entry.ExtractToFile(target);
-            }
+            body = await request.ReadFromJsonAsync<RegisterModelRequest>(cancellationToken);
         }
-        catch (InvalidDataException e)
+        catch (System.Text.Json.JsonException e)
         {
-            throw ProblemException.BadRequest("file", $"The upload is not a valid zip: {e.Message}");
+            return (null, Invalid("body", $"Invalid JSON: {e.Message}"));
         }
-    }
-
-    /// <summary>The folder holding model.onnx: the zip root or its only top folder.</summary>
-    private static string FindModelFolder(string folder)
-    {
-        if (File.Exists(Path.Combine(folder, "model.onnx")))
+        catch (InvalidOperationException)
         {
-            return folder;
+            return (null, Invalid("body", "Send JSON {\"path\": ...} or a multipart zip upload."));
         }
 
-        var candidates = Directory.EnumerateFiles(folder, "model.onnx", SearchOption.AllDirectories).ToList();
-        return candidates.Count == 1
-            ? Path.GetDirectoryName(candidates[0])!
-            : throw ProblemException.BadRequest("file", candidates.Count == 0
-                ? "Missing model file 'model.onnx' in the zip."
-                : "The zip holds more than one model.onnx; upload one model per zip.");
+        return string.IsNullOrWhiteSpace(body?.Path)
+            ? (null, Invalid("path", "The model folder path is required."))
+            : (body.Path, null);
     }
 
-    private static string SafeFolderName(string fileName)
+    private static async Task<Ok<ModelInfo>> PromoteAsync(
+        string id, ModelLifecycle lifecycle, ModelStore store, LoadedModelCache cache, CancellationToken cancellationToken, PromoteModelRequest? body = null)
     {
-        var name = Path.GetFileNameWithoutExtension(fileName);
-        var cleaned = new string([.. name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-')]).Trim('-', '.');
-        return cleaned.Length == 0 ? "model" : cleaned;
+        await lifecycle.PromoteAsync(id, body?.Reason ?? "promoted through the API", cancellationToken);
+        return TypedResults.Ok(ModelInfos.Describe(store, cache.ActiveModelId).First(m => m.Id == id));
     }
+
+    private static async Task<Ok<RollbackResponse>> RollbackAsync(ModelLifecycle lifecycle, ModelStore store, CancellationToken cancellationToken)
+    {
+        var active = await lifecycle.RollbackAsync(cancellationToken);
+        return TypedResults.Ok(new RollbackResponse(active, store.ReadState().Previous));
+    }
+
+    private static async Task<Results<Ok<ModelEvaluationResponse>, ValidationProblem, ProblemHttpResult>> EvaluateModelAsync(
+        string id,
+        int? k,
+        string? mode,
+        IModelRegistry registry,
+        IModelEvaluations evaluations,
+        CancellationToken cancellationToken)
+    {
+        if (k is < 1 or > 1000)
+        {
+            return Invalid("k", "k must be between 1 and 1000.");
+        }
+
+        EvaluationMode? parsedMode = null;
+        if (!string.IsNullOrWhiteSpace(mode))
+        {
+            parsedMode = ParseMode(mode);
+            if (parsedMode is null)
+            {
+                return Invalid("mode", "mode is 'index' or 'in_memory'.");
+            }
+        }
+
+        if (!registry.List().Any(m => m.Id == id))
+        {
+            return NotRegistered(id);
+        }
+
+        return TypedResults.Ok(await evaluations.EvaluateAsync(id, k, parsedMode, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<CalibrationResult>, ProblemHttpResult>> CalibrateModelAsync(
+        string id, IModelRegistry registry, IModelEvaluations evaluations, CancellationToken cancellationToken)
+    {
+        if (!registry.List().Any(m => m.Id == id))
+        {
+            return NotRegistered(id);
+        }
+
+        return TypedResults.Ok(await evaluations.CalibrateAsync(id, cancellationToken));
+    }
+
+    private static EvaluationMode? ParseMode(string mode) => mode.Replace("-", "_", StringComparison.Ordinal).ToLowerInvariant() switch
+    {
+        "index" => EvaluationMode.Index,
+        "in_memory" => EvaluationMode.InMemory,
+        _ => null,
+    };
+
+    private static ValidationProblem Invalid(string field, string message) =>
+        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
+
+    private static ProblemHttpResult NotRegistered(string id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No model version '{id}' is registered.");
 }

@@ -1,19 +1,29 @@
+using Microsoft.Extensions.Options;
 using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Features.Models;
 
 public static class ModelsSetup
 {
-    /// <summary>Registry, scorer provider (leases, hot swap), start-up loading and the <c>model</c> readiness check.</summary>
+    /// <summary>
+    /// The three rooms of the model layer: the folder store, the loaded-model cache (the scorer
+    /// provider: leases, hot swap) and the lifecycle (the registry: register, promote, rollback,
+    /// calibrate); start-up loading in the background and the <c>model</c> readiness check.
+    /// </summary>
     public static IHostApplicationBuilder AddModels(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ModelsOptions>()
             .BindConfiguration(ModelsOptions.SectionName)
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<ModelRegistry>();
-        builder.Services.AddSingleton<IModelRegistry>(sp => sp.GetRequiredService<ModelRegistry>());
-        builder.Services.AddSingleton<IScorerProvider>(sp => sp.GetRequiredService<ModelRegistry>());
+        builder.Services.AddSingleton<ModelStore>();
+        builder.Services.AddSingleton(sp => new ModelReadiness(sp.GetRequiredService<IOptions<ModelsOptions>>()));
+        builder.Services.AddSingleton<IModelLoader, ModelLoader>();
+        builder.Services.AddSingleton<LoadedModelCache>();
+        builder.Services.AddSingleton<IScorerProvider>(sp => sp.GetRequiredService<LoadedModelCache>());
+        builder.Services.AddSingleton<ModelLifecycle>();
+        builder.Services.AddSingleton<IModelRegistry>(sp => sp.GetRequiredService<ModelLifecycle>());
+        builder.Services.AddSingleton<ModelStartup>();
         builder.Services.AddHostedService<ModelStartupService>();
         builder.Services.AddHealthChecks().AddCheck<ModelHealthCheck>("model", tags: ["ready"]);
         return builder;

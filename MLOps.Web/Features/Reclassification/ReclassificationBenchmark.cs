@@ -84,7 +84,7 @@ public static class ReclassificationBenchmark
         ModelDescriptor model;
         double inferenceSeconds;
         double inferenceCpu;
-        using (var lease = scorers.Acquire())
+        using (var lease = await scorers.AcquireAsync(null, cancellationToken))
         {
             model = lease.Scorer.Model;
             var cpu = CpuSeconds();

@@ -133,7 +133,7 @@ public sealed class ReclassificationJobs(
         var started = Stopwatch.GetTimestamp();
         var ids = store.GetChunkIds(plan.RunId, chunk);
         var documents = ids.Count == 0 ? [] : await index.GetManyAsync(ids, cancellationToken);
-        using var lease = scorers.Acquire(plan.ModelId);
+        using var lease = await scorers.AcquireAsync(plan.ModelId, cancellationToken);
         var scored = await chunkScorer.ScoreAsync(lease.Scorer, documents, plan.Tags, plan.HypothesisTemplate, cancellationToken);
 
         var now = time.GetUtcNow();
@@ -240,7 +240,7 @@ public sealed class ReclassificationJobs(
 
         // The model version is fixed here, once: every chunk leases this id even if another is promoted meanwhile.
         ModelDescriptor model;
-        using (var lease = scorers.Acquire())
+        using (var lease = await scorers.AcquireAsync(null, cancellationToken))
         {
             model = lease.Scorer.Model;
         }

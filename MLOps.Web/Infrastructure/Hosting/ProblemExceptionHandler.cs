@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Infrastructure.Hosting;
 
@@ -35,6 +36,10 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             case ProblemException p:
                 (status, title, detail, errors) = (p.StatusCode, p.Title, p.Message, p.Errors);
                 break;
+            case ModelException m:
+                (status, title, errors) = Map(m);
+                detail = m.Message;
+                break;
             case BadHttpRequestException b:
                 (status, title, detail) = (b.StatusCode, "Bad request", b.Message);
                 break;
@@ -62,6 +67,22 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             Exception = exception,
         });
     }
+
+    /// <summary>The one place where the model layer's domain exceptions become HTTP statuses.</summary>
+    internal static (int Status, string Title, IDictionary<string, string[]>? Errors) Map(ModelException exception) => exception switch
+    {
+        ModelNotFoundException => (StatusCodes.Status404NotFound, "Not found", null),
+        NoActiveModelException => (StatusCodes.Status503ServiceUnavailable, "No active model", null),
+        ModelUnavailableException => (StatusCodes.Status503ServiceUnavailable, "Model not ready", null),
+        InvalidModelPackageException p => (StatusCodes.Status400BadRequest, "Model refused", Field(p.Field, p.Message)),
+        InvalidModelRequestException r => (StatusCodes.Status400BadRequest, "Invalid request", Field(r.Field, r.Message)),
+        NothingToRollBackException => (StatusCodes.Status409Conflict, "Nothing to roll back to", null),
+        ModelUnusableException => (StatusCodes.Status409Conflict, "Model unusable", null),
+        ModelConflictException => (StatusCodes.Status409Conflict, "Conflict", null),
+        _ => (StatusCodes.Status500InternalServerError, "Internal server error", null),
+    };
+
+    private static Dictionary<string, string[]> Field(string field, string message) => new() { [field] = [message] };
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string path);

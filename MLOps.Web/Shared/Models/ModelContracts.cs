@@ -12,7 +12,7 @@ public interface IModelRegistry
     /// <summary>Every registered version, with the active one flagged by <see cref="IScorerProvider.ActiveModelId"/>.</summary>
     IReadOnlyList<ModelDescriptor> List();
 
-    /// <summary>Validates a model folder (loads it, smoke-classifies, checks inputs/outputs and label ids) and registers it. Throws ProblemException 400 with the reason when broken.</summary>
+    /// <summary>Validates a model folder (loads it, smoke-classifies, checks inputs/outputs and label ids) and registers it. Throws <see cref="InvalidModelPackageException"/> with the reason when broken.</summary>
     Task<ModelDescriptor> RegisterAsync(string directory, CancellationToken cancellationToken);
 
     /// <summary>Makes <paramref name="id"/> the active version atomically; requests in flight finish on the old one.</summary>

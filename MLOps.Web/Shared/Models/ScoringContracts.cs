@@ -53,10 +53,12 @@ public interface IScorerProvider
     string? ActiveModelId { get; }
 
     /// <summary>
-    /// Leases the active version (<paramref name="modelId"/> null) or a given one. Throws
-    /// <see cref="MLOps.Web.Infrastructure.Hosting.ProblemException"/> 404 for an unknown id and 503 when no model is ready.
+    /// Leases the active version (<paramref name="modelId"/> null) or a given one, loading it first
+    /// when it is not in memory (one load per version, however many callers wait for it). Throws
+    /// <see cref="ModelNotFoundException"/> for an unknown id, <see cref="ModelUnavailableException"/>
+    /// when no model is ready and <see cref="ModelUnusableException"/> when the version cannot be loaded.
     /// </summary>
-    ScorerLease Acquire(string? modelId = null);
+    ValueTask<ScorerLease> AcquireAsync(string? modelId, CancellationToken cancellationToken);
 }
 
 /// <summary>A scorer held for the duration of one unit of work.</summary>
