@@ -25,7 +25,6 @@ public sealed class RoomSizeTests
     private static readonly HashSet<string> KnownOversize = new(StringComparer.Ordinal)
     {
         "Features/Catalog/CatalogCommands.cs: CatalogCommands.BenchAsync",
-        "Features/Catalog/CatalogSearchService.cs: CatalogSearchService.SearchAsync",
         "Features/Evaluation/Calibration.cs: CalibrationService.CalibrateAsync",
         "Features/Evaluation/ChampionChallenger.cs: ChampionChallengerJob.RunAsync",
         "Features/Evaluation/EvaluationEndpoints.cs",
