@@ -42,9 +42,6 @@ public sealed class RoomSizeTests
         "Features/Trending/SlidingWindowCounter.cs",
         "Features/Trending/TrendingEndpoints.cs: TrendingEndpoints.Push",
         "Features/Trending/TrendingOptions.cs: TrendingOptionsValidator.Validate",
-        "Infrastructure/Elasticsearch/ElasticsearchCatalogIndex.cs",
-        "Infrastructure/Elasticsearch/ElasticsearchCatalogIndex.cs: ElasticsearchCatalogIndex.SearchAsync",
-        "Infrastructure/Lucene/LuceneCatalogIndex.cs",
         "Infrastructure/Onnx/InferenceBatcher.cs: InferenceBatcher.Process",
         "Shared/Catalog/CatalogJson.cs: CatalogJson.Parse",
     };
