@@ -26,7 +26,6 @@ public sealed class RoomSizeTests
     {
         "Features/Catalog/CatalogCommands.cs: CatalogCommands.BenchAsync",
         "Features/Evaluation/Calibration.cs: CalibrationService.CalibrateAsync",
-        "Features/Evaluation/ChampionChallenger.cs: ChampionChallengerJob.RunAsync",
         "Features/Evaluation/JudgmentParser.cs: JudgmentParser.ParseCsv",
         "Features/Models/BuiltInModels.cs: BuiltInModelMaterializer.MaterializeAsync",
         "Features/Models/LoadedModel.cs: LoadedModel.Load",
