@@ -25,8 +25,6 @@ public sealed class RoomSizeTests
     private static readonly HashSet<string> KnownOversize = new(StringComparer.Ordinal)
     {
         "Features/Catalog/CatalogCommands.cs: CatalogCommands.BenchAsync",
-        "Features/Evaluation/Calibration.cs: CalibrationService.CalibrateAsync",
-        "Features/Evaluation/JudgmentParser.cs: JudgmentParser.ParseCsv",
         "Features/Models/BuiltInModels.cs: BuiltInModelMaterializer.MaterializeAsync",
         "Features/Models/LoadedModel.cs: LoadedModel.Load",
         "Features/Models/ModelRegistry.cs",
