@@ -25,13 +25,6 @@ public sealed class RoomSizeTests
     private static readonly HashSet<string> KnownOversize = new(StringComparer.Ordinal)
     {
         "Features/Catalog/CatalogCommands.cs: CatalogCommands.BenchAsync",
-        "Features/Catalog/CatalogImporter.cs",
-        "Features/Catalog/CatalogImporter.cs: CatalogImporter.HandleLineAsync",
-        "Features/Catalog/CatalogSearchService.cs: CatalogSearchService.SearchAsync",
-        "Features/Evaluation/Calibration.cs: CalibrationService.CalibrateAsync",
-        "Features/Evaluation/ChampionChallenger.cs: ChampionChallengerJob.RunAsync",
-        "Features/Evaluation/EvaluationEndpoints.cs: EvaluationEndpoints.PutJudgmentsAsync",
-        "Features/Evaluation/JudgmentParser.cs: JudgmentParser.ParseCsv",
         "Features/Reclassification/ReclassificationBenchmark.cs: ReclassificationBenchmark.RunAsync",
         "Features/Reclassification/ReclassificationJobs.cs",
         "Features/Reclassification/ReclassificationJobs.cs: ReclassificationJobs.PlanAsync",
@@ -39,9 +32,6 @@ public sealed class RoomSizeTests
         "Features/Trending/SlidingWindowCounter.cs",
         "Features/Trending/TrendingEndpoints.cs: TrendingEndpoints.Push",
         "Features/Trending/TrendingOptions.cs: TrendingOptionsValidator.Validate",
-        "Infrastructure/Elasticsearch/ElasticsearchCatalogIndex.cs",
-        "Infrastructure/Elasticsearch/ElasticsearchCatalogIndex.cs: ElasticsearchCatalogIndex.SearchAsync",
-        "Infrastructure/Lucene/LuceneCatalogIndex.cs",
         "Infrastructure/Onnx/InferenceBatcher.cs: InferenceBatcher.Process",
         "Shared/Catalog/CatalogJson.cs: CatalogJson.Parse",
     };

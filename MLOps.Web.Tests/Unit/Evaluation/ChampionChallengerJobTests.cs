@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Features.Evaluation;
@@ -30,13 +29,8 @@ public sealed class ChampionChallengerJobTests
         var history = new FileEvaluationHistory(Path.Combine(dir, "evaluations"), 1000);
         var o = Options.Create(options ?? new EvaluationOptions());
         var evaluator = new Evaluator(s.Index, s.Scorers, s.Registry, history, o, TimeProvider.System, NullLogger<Evaluator>.Instance);
-        var services = new ServiceCollection();
-        if (withTrigger)
-        {
-            services.AddSingleton<IReclassificationTrigger>(s.Trigger);
-        }
-
-        var job = new ChampionChallengerJob(evaluator, judgments, s.Registry, s.Scorers, history, services.BuildServiceProvider(), o,
+        IReclassificationTrigger trigger = withTrigger ? s.Trigger : new NoReclassificationTrigger();
+        var job = new ChampionChallengerJob(evaluator, judgments, s.Registry, s.Scorers, history, trigger, o,
             TimeProvider.System, NullLogger<ChampionChallengerJob>.Instance);
         return (job, history);
     }

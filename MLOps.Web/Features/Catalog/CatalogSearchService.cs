@@ -1,6 +1,4 @@
-using Lucene.Net.QueryParsers.Classic;
 using Microsoft.Extensions.Options;
-using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared;
 using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Shared.Trending;
@@ -32,135 +30,43 @@ public sealed record SearchResponse(
     IReadOnlyList<TrendingWeight>? Trending = null);
 
 /// <summary>
-/// Validates search parameters and turns them into a <see cref="SearchQuery"/>. Sort field names must
-/// match <c>classification_[a-z0-9_]+</c>; query text must parse as Lucene classic syntax (the same
-/// check for both engines, so a malformed query is a 400 and never reaches the engine).
+/// <c>/api/search</c>: parameters checked into a query (<see cref="SearchParameters"/>), for
+/// <c>sort=trending</c> the current trending tags turned into field weights, the index searched, hits
+/// shaped for the API. Without a trending store (<see cref="NoTrendingReader"/>) the blend is text only.
 /// </summary>
 public sealed partial class CatalogSearchService(
     ICatalogIndex index,
-    IServiceProvider services,
+    ITrendingReader trending,
     IOptions<TrendingSearchOptions> trendingOptions,
     ILogger<CatalogSearchService> logger)
 {
-    public const int MaxSize = 1000;
-
-    /// <summary>Elasticsearch's default <c>index.max_result_window</c>; deep pages beyond it are refused on both engines.</summary>
-    public const int MaxWindow = 10_000;
-
-    public const string SortRelevance = "relevance";
-    public const string SortTrending = "trending";
-
     public async Task<SearchResponse> SearchAsync(
         string? q, string? genre, string? sort, int? from, int? size, bool explain, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var f = from ?? 0;
-        var n = size ?? 10;
-        if (n is < 0 or > MaxSize)
-        {
-            errors["size"] = [$"size must be between 0 and {MaxSize}."];
-        }
-
-        if (f < 0)
-        {
-            errors["from"] = ["from must be 0 or more."];
-        }
-        else if ((long)f + n > MaxWindow)
-        {
-            errors["from"] = [$"from + size must not exceed {MaxWindow}."];
-        }
-
-        var sortName = string.IsNullOrWhiteSpace(sort) ? SortRelevance : sort.Trim();
-        var kind = sortName switch
-        {
-            SortRelevance => SearchSortKind.Relevance,
-            SortTrending => SearchSortKind.Trending,
-            _ when LabelNaming.IsFieldName(sortName) && CatalogJson.IsScoreField(sortName) => SearchSortKind.Field,
-            _ => (SearchSortKind?)null,
-        };
-        if (kind is null)
-        {
-            errors["sort"] = [$"sort must be '{SortRelevance}', '{SortTrending}' or a classification field (classification_[a-z0-9_]+); '{Truncate(sortName)}' is none of these."];
-        }
-
-        if (!string.IsNullOrWhiteSpace(q))
-        {
-            try
-            {
-                _ = CatalogQuerySyntax.Parse(q);
-            }
-            catch (ParseException ex)
-            {
-                errors["q"] = [$"q is not valid query syntax: {FirstLine(ex.Message)}"];
-            }
-        }
-
-        if (genre is { Length: > 200 })
-        {
-            errors["genre"] = ["genre must be at most 200 characters."];
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new ProblemException(StatusCodes.Status400BadRequest, "Invalid search request",
-                string.Join(" ", errors.Values.SelectMany(v => v)), errors);
-        }
-
-        var query = new SearchQuery
-        {
-            Text = string.IsNullOrWhiteSpace(q) ? null : q,
-            Genre = string.IsNullOrWhiteSpace(genre) ? null : genre.Trim(),
-            Sort = kind!.Value,
-            SortField = kind == SearchSortKind.Field ? sortName : null,
-            From = f,
-            Size = n,
-            Explain = explain,
-        };
-
+        var (query, sortName) = SearchParameters.ToQuery(q, genre, sort, from, size, explain);
         IReadOnlyList<TrendingWeight>? weights = null;
-        if (kind == SearchSortKind.Trending)
+        if (query.Sort == SearchSortKind.Trending)
         {
             weights = await TrendingWeightsAsync(cancellationToken);
-            query = query with
-            {
-                TextWeight = trendingOptions.Value.TextWeight,
-                FieldWeights = weights
-                    .GroupBy(w => w.Field, StringComparer.Ordinal)
-                    .ToDictionary(g => g.Key, g => g.Sum(w => w.Weight), StringComparer.Ordinal),
-            };
+            query = WithTrendingBlend(query, weights);
         }
 
         var result = await index.SearchAsync(query, cancellationToken);
-        var hits = result.Hits.Select(h => new SearchHitDto(
-            h.Document.Id,
-            h.Document.Title,
-            h.Document.Overview,
-            h.Document.Genres,
-            h.Document.ReleaseDate,
-            h.Score,
-            h.Document.Classifications,
-            h.Explanation)).ToList();
-        return new SearchResponse(result.Total, f, n, sortName, hits,
-            kind == SearchSortKind.Trending ? query.TextWeight : null, weights);
+        return ToResponse(result, query, sortName, weights);
     }
 
     /// <summary>
     /// The current top trending tags as field weights: <c>TagWeight</c> shared by trending counts.
-    /// Tags whose field name would be empty are left out; with no trending reader the list is empty.
+    /// Tags whose field name would be empty are left out; with no trending tags (or the store
+    /// unreachable) the list is empty.
     /// </summary>
     public async Task<IReadOnlyList<TrendingWeight>> TrendingWeightsAsync(CancellationToken cancellationToken)
     {
-        var reader = services.GetService<ITrendingReader>();
-        if (reader is null)
-        {
-            return [];
-        }
-
         var o = trendingOptions.Value;
         TrendingSnapshot snapshot;
         try
         {
-            snapshot = await reader.GetTopAsync(o.Top, cancellationToken);
+            snapshot = await trending.GetTopAsync(o.Top, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -169,6 +75,12 @@ public sealed partial class CatalogSearchService(
             return [];
         }
 
+        return Weights(snapshot, o);
+    }
+
+    /// <summary><c>TagWeight</c> × each usable tag's share of the counts of the top <c>Top</c> usable tags.</summary>
+    internal static IReadOnlyList<TrendingWeight> Weights(TrendingSnapshot snapshot, TrendingSearchOptions o)
+    {
         var tags = snapshot.Tags
             .Select(t => (Tag: t, Field: LabelNaming.ToFieldName(t.Tag)))
             .Where(t => t.Field.Length > 0 && CatalogJson.IsScoreField(t.Field) && t.Tag.Count > 0)
@@ -180,14 +92,39 @@ public sealed partial class CatalogSearchService(
             : tags.Select(t => new TrendingWeight(t.Tag.Tag, t.Field, t.Tag.Count, (float)(o.TagWeight * t.Tag.Count / total))).ToList();
     }
 
-    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "Trending tags unavailable; sort=trending uses text relevance only")]
-    private static partial void LogTrendingUnavailable(ILogger logger, Exception exception);
-
-    private static string FirstLine(string message)
+    private SearchQuery WithTrendingBlend(SearchQuery query, IReadOnlyList<TrendingWeight> weights) => query with
     {
-        var i = message.IndexOfAny(['\r', '\n']);
-        return i < 0 ? message : message[..i];
+        TextWeight = trendingOptions.Value.TextWeight,
+        FieldWeights = weights
+            .GroupBy(w => w.Field, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(w => w.Weight), StringComparer.Ordinal),
+    };
+
+    private static SearchResponse ToResponse(SearchResult result, SearchQuery query, string sortName, IReadOnlyList<TrendingWeight>? weights)
+    {
+        var hits = result.Hits.Select(h => new SearchHitDto(
+            h.Document.Id,
+            h.Document.Title,
+            h.Document.Overview,
+            h.Document.Genres,
+            h.Document.ReleaseDate,
+            h.Score,
+            h.Document.Classifications,
+            h.Explanation)).ToList();
+        return new SearchResponse(result.Total, query.From, query.Size, sortName, hits,
+            query.Sort == SearchSortKind.Trending ? query.TextWeight : null, weights);
     }
 
-    private static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "…";
+    [LoggerMessage(EventId = 4301, Level = LogLevel.Warning, Message = "Trending tags unavailable; sort=trending uses text relevance only")]
+    private static partial void LogTrendingUnavailable(ILogger logger, Exception exception);
+}
+
+/// <summary>The trending reader where no trending store is registered: no tags, so <c>sort=trending</c> is text relevance only.</summary>
+internal sealed class NoTrendingReader(TimeProvider time) : ITrendingReader
+{
+    public Task<TrendingSnapshot> GetTopAsync(int top, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return Task.FromResult(new TrendingSnapshot([], now, now, "none"));
+    }
 }

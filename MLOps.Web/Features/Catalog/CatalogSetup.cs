@@ -1,9 +1,11 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Elasticsearch;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Lucene;
 using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Features.Catalog;
 
@@ -35,6 +37,9 @@ public static class CatalogSetup
 
         services.AddSingleton<CatalogImporter>();
         services.AddSingleton<CatalogSearchService>();
+
+        // sort=trending without a trending store is text relevance only; a registered store (before or after) wins.
+        services.TryAddSingleton<ITrendingReader, NoTrendingReader>();
         services.AddSingleton<SampleCatalogLoader>();
         services.AddHostedService(sp => sp.GetRequiredService<SampleCatalogLoader>());
         services.AddHealthChecks().AddCheck<CatalogHealthCheck>("catalog", tags: ["ready"]);

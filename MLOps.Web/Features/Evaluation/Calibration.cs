@@ -82,6 +82,27 @@ public static class LogisticFit
     }
 }
 
+/// <summary>Calibration samples, one per (set, judged document): the cosine, the version's current score, relevant or not.</summary>
+internal sealed class CalibrationSamples
+{
+    public List<double> Cosines { get; } = [];
+    public List<double> Before { get; } = [];
+    public List<bool> Outcomes { get; } = [];
+}
+
+/// <summary>The logistic fit of the samples and the log-loss and Brier score of the current scores and of the fitted ones.</summary>
+internal sealed record CalibrationFit(double A, double B, int Iterations, double LogLossBefore, double LogLossAfter, double BrierBefore, double BrierAfter)
+{
+    public static CalibrationFit Of(CalibrationSamples samples)
+    {
+        var (a, b, iterations) = LogisticFit.Fit(samples.Cosines, samples.Outcomes);
+        var after = samples.Cosines.Select(c => LogisticFit.Sigmoid(a * c + b)).ToList();
+        return new CalibrationFit(a, b, iterations,
+            LogisticFit.LogLoss(samples.Before, samples.Outcomes), LogisticFit.LogLoss(after, samples.Outcomes),
+            LogisticFit.Brier(samples.Before, samples.Outcomes), LogisticFit.Brier(after, samples.Outcomes));
+    }
+}
+
 /// <summary>
 /// Fits an embedding model's cosine-to-[0,1] mapping from the judgment sets: each judged document of a
 /// set is a sample, its cosine to the set's tag hypothesis the feature, "relevance at or above the
@@ -109,9 +130,32 @@ public sealed partial class CalibrationService(
             throw ProblemException.BadRequest("judgments", "No judgment sets are stored; PUT /api/judgments/{set} first.");
         }
 
-        var cosines = new List<double>();
-        var before = new List<double>();
-        var outcomes = new List<bool>();
+        var samples = await CollectSamplesAsync(modelId, sets, o.CalibrationPositiveThreshold, cancellationToken);
+        var positives = samples.Outcomes.Count(v => v);
+        if (samples.Outcomes.Count < o.CalibrationMinimumJudgments || positives == 0 || positives == samples.Outcomes.Count)
+        {
+            throw ProblemException.BadRequest("judgments",
+                $"Calibration needs at least {o.CalibrationMinimumJudgments} judged documents found in the catalog, with both relevant (>= {o.CalibrationPositiveThreshold}) and non-relevant ones; found {samples.Outcomes.Count} ({positives} relevant).");
+        }
+
+        var fit = CalibrationFit.Of(samples);
+        LogFitted(logger, modelId, fit.A, fit.B, samples.Outcomes.Count, fit.Iterations, fit.LogLossBefore, fit.LogLossAfter);
+        var calibration = new Calibration(fit.A, fit.B, "logistic",
+            $"{samples.Outcomes.Count} judgments ({positives} with relevance >= {o.CalibrationPositiveThreshold}) from sets {string.Join(", ", sets.Select(s => s.Name))}, {time.GetUtcNow():u}");
+        var created = await registry.CreateCalibratedVersionAsync(modelId, calibration, cancellationToken);
+
+        var effect = new CalibrationEffect(modelId, fit.A, fit.B, samples.Outcomes.Count, positives,
+            fit.LogLossBefore, fit.LogLossAfter, fit.BrierBefore, fit.BrierAfter, null);
+        var effects = await MeasureEffectsAsync(sets, modelId, created.Id, effect, cancellationToken);
+        return new CalibrationResult(modelId, created.Id, calibration, samples.Outcomes.Count, positives,
+            fit.LogLossBefore, fit.LogLossAfter, fit.BrierBefore, fit.BrierAfter, effects,
+            "NDCG of a ranking by one tag does not change under a monotone calibration; the effect shows in log-loss, Brier score and in score-blended sorts (sort=trending).");
+    }
+
+    /// <summary>One sample per judged document of each set found in the catalog: its cosine to the set's tag hypothesis, the current score, the outcome.</summary>
+    private async Task<CalibrationSamples> CollectSamplesAsync(string modelId, IReadOnlyList<JudgmentSet> sets, int positiveThreshold, CancellationToken cancellationToken)
+    {
+        var samples = new CalibrationSamples();
         using (var lease = await scorers.AcquireAsync(modelId, cancellationToken))
         {
             if (lease.Scorer is not IEmbeddingScorer embedder)
@@ -121,59 +165,50 @@ public sealed partial class CalibrationService(
 
             foreach (var set in sets)
             {
-                var hypothesis = embedder.Hypothesis(LabelNaming.ToLabel(set.Query.Tag), null);
-                var hypothesisEmbedding = (await embedder.EmbedAsync([hypothesis], cancellationToken))[0];
-                var relevance = set.Judgments.ToDictionary(j => j.DocumentId, j => j.Relevance, StringComparer.Ordinal);
-                var docs = (await index.GetManyAsync(relevance.Keys.ToList(), cancellationToken))
-                    .Where(d => relevance.ContainsKey(d.Id) && !string.IsNullOrWhiteSpace(d.ClassificationText))
-                    .ToList();
-                for (var offset = 0; offset < docs.Count; offset += EmbedBatch)
-                {
-                    var batch = docs.Skip(offset).Take(EmbedBatch).ToList();
-                    var embeddings = await embedder.EmbedAsync(batch.Select(d => d.ClassificationText).ToList(), cancellationToken);
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        cosines.Add(Dot(embeddings[i], hypothesisEmbedding));
-                        before.Add(embedder.ScoreEmbeddings(embeddings[i], [hypothesisEmbedding])[0]);
-                        outcomes.Add(relevance[batch[i].Id] >= o.CalibrationPositiveThreshold);
-                    }
-                }
+                await AddSamplesAsync(embedder, set, positiveThreshold, samples, cancellationToken);
             }
         }
 
-        var positives = outcomes.Count(v => v);
-        if (outcomes.Count < o.CalibrationMinimumJudgments || positives == 0 || positives == outcomes.Count)
+        return samples;
+    }
+
+    private async Task AddSamplesAsync(IEmbeddingScorer embedder, JudgmentSet set, int positiveThreshold, CalibrationSamples samples, CancellationToken ct)
+    {
+        var hypothesis = embedder.Hypothesis(LabelNaming.ToLabel(set.Query.Tag), null);
+        var hypothesisEmbedding = (await embedder.EmbedAsync([hypothesis], ct))[0];
+        var relevance = set.Judgments.ToDictionary(j => j.DocumentId, j => j.Relevance, StringComparer.Ordinal);
+        var docs = (await index.GetManyAsync(relevance.Keys.ToList(), ct))
+            .Where(d => relevance.ContainsKey(d.Id) && !string.IsNullOrWhiteSpace(d.ClassificationText))
+            .ToList();
+        for (var offset = 0; offset < docs.Count; offset += EmbedBatch)
         {
-            throw ProblemException.BadRequest("judgments",
-                $"Calibration needs at least {o.CalibrationMinimumJudgments} judged documents found in the catalog, with both relevant (>= {o.CalibrationPositiveThreshold}) and non-relevant ones; found {outcomes.Count} ({positives} relevant).");
+            var batch = docs.Skip(offset).Take(EmbedBatch).ToList();
+            var embeddings = await embedder.EmbedAsync(batch.Select(d => d.ClassificationText).ToList(), ct);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                samples.Cosines.Add(Dot(embeddings[i], hypothesisEmbedding));
+                samples.Before.Add(embedder.ScoreEmbeddings(embeddings[i], [hypothesisEmbedding])[0]);
+                samples.Outcomes.Add(relevance[batch[i].Id] >= positiveThreshold);
+            }
         }
+    }
 
-        var (a, b, iterations) = LogisticFit.Fit(cosines, outcomes);
-        var after = cosines.Select(c => LogisticFit.Sigmoid(a * c + b)).ToList();
-        var logLossBefore = LogisticFit.LogLoss(before, outcomes);
-        var logLossAfter = LogisticFit.LogLoss(after, outcomes);
-        var brierBefore = LogisticFit.Brier(before, outcomes);
-        var brierAfter = LogisticFit.Brier(after, outcomes);
-        LogFitted(logger, modelId, a, b, outcomes.Count, iterations, logLossBefore, logLossAfter);
-
-        var calibration = new Calibration(a, b, "logistic",
-            $"{outcomes.Count} judgments ({positives} with relevance >= {o.CalibrationPositiveThreshold}) from sets {string.Join(", ", sets.Select(s => s.Name))}, {time.GetUtcNow():u}");
-        var created = await registry.CreateCalibratedVersionAsync(modelId, calibration, cancellationToken);
-
+    /// <summary>Each set's NDCG for the base and the calibrated version over the same pool; the calibrated one's records carry the fit.</summary>
+    private async Task<List<CalibrationSetEffect>> MeasureEffectsAsync(
+        IReadOnlyList<JudgmentSet> sets, string modelId, string calibratedId, CalibrationEffect effect, CancellationToken ct)
+    {
         var effects = new List<CalibrationSetEffect>(sets.Count);
-        var k = o.DefaultK;
+        var k = options.Value.DefaultK;
         foreach (var set in sets)
         {
-            var pool = await evaluator.GetPoolAsync(set, cancellationToken);
-            var baseline = await evaluator.EvaluateInMemoryAsync(pool, modelId, k, $"calibration of {modelId}: before", null, cancellationToken);
-            var effect = new CalibrationEffect(modelId, a, b, outcomes.Count, positives, logLossBefore, logLossAfter, brierBefore, brierAfter, baseline.Record.Metrics.Ndcg);
-            var calibrated = await evaluator.EvaluateInMemoryAsync(pool, created.Id, k, $"calibration of {modelId}: after", effect, cancellationToken);
+            var pool = await evaluator.GetPoolAsync(set, ct);
+            var baseline = await evaluator.EvaluateInMemoryAsync(pool, modelId, k, $"calibration of {modelId}: before", null, ct);
+            var withBaseline = effect with { NdcgBefore = baseline.Record.Metrics.Ndcg };
+            var calibrated = await evaluator.EvaluateInMemoryAsync(pool, calibratedId, k, $"calibration of {modelId}: after", withBaseline, ct);
             effects.Add(new CalibrationSetEffect(set.Name, baseline.Record.Metrics.Ndcg, calibrated.Record.Metrics.Ndcg));
         }
 
-        return new CalibrationResult(modelId, created.Id, calibration, outcomes.Count, positives,
-            logLossBefore, logLossAfter, brierBefore, brierAfter, effects,
-            "NDCG of a ranking by one tag does not change under a monotone calibration; the effect shows in log-loss, Brier score and in score-blended sorts (sort=trending).");
+        return effects;
     }
 
     private static double Dot(float[] x, float[] y)

@@ -6,65 +6,10 @@ using MLOps.Web.Shared.Reclassification;
 namespace MLOps.Web.Features.Evaluation;
 
 /// <summary>
-/// The promotion rule: a candidate qualifies when its mean NDCG over all judgment sets beats the
-/// champion's by at least the margin (and by more than zero), and it is not worse than the champion on
-/// any set (beyond a float tolerance). Among qualifying candidates, the highest mean wins.
-/// </summary>
-public static class PromotionPolicy
-{
-    public static (IReadOnlyList<CandidateOutcome> Outcomes, string? Winner) Decide(
-        IReadOnlyDictionary<string, double> champion,
-        IReadOnlyList<(string ModelId, IReadOnlyDictionary<string, double> NdcgBySet, string? Error)> candidates,
-        double margin,
-        double perSetTolerance)
-    {
-        var sets = champion.Keys.Order(StringComparer.Ordinal).ToList();
-        var championMean = sets.Count == 0 ? 0 : sets.Average(s => champion[s]);
-        var outcomes = new List<CandidateOutcome>(candidates.Count);
-        foreach (var (modelId, bySet, error) in candidates)
-        {
-            var missing = sets.Where(s => !bySet.ContainsKey(s)).ToList();
-            var mean = sets.Count == 0 || missing.Count > 0 ? 0 : sets.Average(s => bySet[s]);
-            var delta = mean - championMean;
-            var worse = sets.Where(s => bySet.TryGetValue(s, out var v) && v < champion[s] - perSetTolerance).ToList();
-            string why;
-            bool qualifies;
-            if (error is not null || missing.Count > 0)
-            {
-                (qualifies, why) = (false, $"not evaluated on every set: {error ?? string.Join(", ", missing)}");
-            }
-            else if (sets.Count == 0)
-            {
-                (qualifies, why) = (false, "no judgment sets to compare on");
-            }
-            else if (worse.Count > 0)
-            {
-                (qualifies, why) = (false, $"worse than the champion on {string.Join(", ", worse)}");
-            }
-            else if (delta <= 0 || delta < margin)
-            {
-                (qualifies, why) = (false, $"mean NDCG {mean:F4} does not beat the champion's {championMean:F4} by the margin {margin:F4} (delta {delta:+0.0000;-0.0000})");
-            }
-            else
-            {
-                (qualifies, why) = (true, $"mean NDCG {mean:F4} beats the champion's {championMean:F4} by {delta:F4} >= {margin:F4} and no set is worse");
-            }
-
-            outcomes.Add(new CandidateOutcome(modelId, bySet, mean, delta, worse, qualifies, why));
-        }
-
-        var winner = outcomes.Where(o => o.Qualifies)
-            .OrderByDescending(o => o.MeanNdcg)
-            .ThenBy(o => o.ModelId, StringComparer.Ordinal)
-            .FirstOrDefault()?.ModelId;
-        return (outcomes, winner);
-    }
-}
-
-/// <summary>
 /// The <c>evaluate-models</c> Hangfire job: measures the champion (active version) and every other
 /// registered version on every judgment set, in memory over the same documents, and promotes the
 /// best candidate that passes <see cref="PromotionPolicy"/>; a promotion enqueues a reclassification.
+/// It gathers the figures, <see cref="PromotionPolicy.Judge"/> decides, it records and acts.
 /// </summary>
 public sealed partial class ChampionChallengerJob(
     Evaluator evaluator,
@@ -72,7 +17,7 @@ public sealed partial class ChampionChallengerJob(
     IModelRegistry registry,
     IScorerProvider scorers,
     IEvaluationHistory history,
-    IServiceProvider services,
+    IReclassificationTrigger reclassification,
     IOptions<EvaluationOptions> options,
     TimeProvider time,
     ILogger<ChampionChallengerJob> logger)
@@ -86,129 +31,136 @@ public sealed partial class ChampionChallengerJob(
     public async Task<PromotionDecision> RunAsync(string trigger, CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var k = o.DefaultK;
-        var sets = await judgments.ListAsync(cancellationToken);
         var champion = scorers.ActiveModelId;
-        var candidates = registry.List().Where(m => m.Id != champion).Select(m => m.Id).ToList();
-        var evalTrigger = $"champion-challenger: {trigger}";
-
-        if (sets.Count == 0 || candidates.Count == 0)
+        var results = await MeasureAsync(champion, o.DefaultK, $"champion-challenger: {trigger}", cancellationToken);
+        var verdict = PromotionPolicy.Judge(results, o.PromotionMargin, o.PerSetTolerance, o.AutoPromote);
+        var decision = NewDecision(trigger, champion, o.DefaultK, verdict, o);
+        if (verdict.Outcome == PromotionVerdict.Kept)
         {
-            var reason = sets.Count == 0 ? "no_judgment_sets" : "no_candidates";
-            return await RecordAsync(NewDecision(trigger, champion, new Dictionary<string, double>(), k, [], reason, o), cancellationToken);
+            LogKept(logger, champion ?? "(none)", results.Candidates.Count, decision.ChampionMeanNdcg);
         }
 
-        // The same documents for every version: each set's query is run once.
+        return verdict is { Promotes: true, Winner: { } winner }
+            ? await PromoteAsync(decision, winner, trigger, cancellationToken)
+            : await RecordAsync(decision, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every judgment set's NDCG for the champion and each other registered version, all in memory over
+    /// the same documents (each set's query is run once). Nothing is measured when there are no sets or
+    /// no candidates; a candidate that fails keeps the sets it finished and its error.
+    /// </summary>
+    private async Task<ChallengeResults> MeasureAsync(string? champion, int k, string trigger, CancellationToken ct)
+    {
+        var sets = await judgments.ListAsync(ct);
+        var candidates = registry.List().Where(m => m.Id != champion).Select(m => m.Id).ToList();
+        var names = sets.Select(s => s.Name).ToList();
+        if (sets.Count == 0 || candidates.Count == 0)
+        {
+            return new ChallengeResults(names, new Dictionary<string, double>(), []);
+        }
+
         var pools = new List<CandidatePool>(sets.Count);
         foreach (var set in sets)
         {
-            pools.Add(await evaluator.GetPoolAsync(set, cancellationToken));
+            pools.Add(await evaluator.GetPoolAsync(set, ct));
         }
 
-        var championBySet = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (champion is not null)
-        {
-            foreach (var pool in pools)
-            {
-                championBySet[pool.Set.Name] = (await evaluator.EvaluateInMemoryAsync(pool, champion, k, evalTrigger, null, cancellationToken)).Record.Metrics.Ndcg;
-            }
-        }
-        else
-        {
-            foreach (var pool in pools)
-            {
-                championBySet[pool.Set.Name] = 0; // no champion: any candidate that ranks at all beats nothing
-            }
-        }
-
-        var measured = new List<(string, IReadOnlyDictionary<string, double>, string?)>(candidates.Count);
+        // No champion: any candidate that ranks at all beats nothing.
+        var championBySet = champion is null
+            ? pools.ToDictionary(p => p.Set.Name, _ => 0.0, StringComparer.Ordinal)
+            : await MeasureVersionAsync(pools, champion, k, trigger, new Dictionary<string, double>(StringComparer.Ordinal), ct);
+        var measured = new List<CandidateResult>(candidates.Count);
         foreach (var candidate in candidates)
         {
-            var bySet = new Dictionary<string, double>(StringComparer.Ordinal);
-            string? error = null;
-            try
-            {
-                foreach (var pool in pools)
-                {
-                    bySet[pool.Set.Name] = (await evaluator.EvaluateInMemoryAsync(pool, candidate, k, evalTrigger, null, cancellationToken)).Record.Metrics.Ndcg;
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                error = ex.Message;
-                LogCandidateFailed(logger, ex, candidate);
-            }
-
-            measured.Add((candidate, bySet, error));
+            measured.Add(await MeasureCandidateAsync(pools, candidate, k, trigger, ct));
         }
 
-        var (outcomes, winner) = PromotionPolicy.Decide(championBySet, measured, o.PromotionMargin, o.PerSetTolerance);
-        var decision = NewDecision(trigger, champion, championBySet, k, outcomes, winner is null ? "kept" : "promoted", o);
-        if (winner is null)
-        {
-            LogKept(logger, champion ?? "(none)", candidates.Count, decision.ChampionMeanNdcg);
-            return await RecordAsync(decision, cancellationToken);
-        }
+        return new ChallengeResults(names, championBySet, measured);
+    }
 
-        var win = outcomes.Single(c => c.ModelId == winner);
-        if (!o.AutoPromote)
-        {
-            return await RecordAsync(decision with { Outcome = "would_promote", Note = "Evaluation:AutoPromote is false; nothing changed." }, cancellationToken);
-        }
-
-        var why = $"champion/challenger ({trigger}): {win.Why}";
+    private async Task<CandidateResult> MeasureCandidateAsync(List<CandidatePool> pools, string candidate, int k, string trigger, CancellationToken ct)
+    {
+        var bySet = new Dictionary<string, double>(StringComparer.Ordinal);
         try
         {
-            await registry.PromoteAsync(winner, why, cancellationToken);
+            await MeasureVersionAsync(pools, candidate, k, trigger, bySet, ct);
+            return new CandidateResult(candidate, bySet);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogCandidateFailed(logger, ex, candidate);
+            return new CandidateResult(candidate, bySet, ex.Message);
+        }
+    }
+
+    /// <summary>Adds the version's NDCG on each pool's set to <paramref name="bySet"/>, set by set.</summary>
+    private async Task<Dictionary<string, double>> MeasureVersionAsync(
+        List<CandidatePool> pools, string modelId, int k, string trigger, Dictionary<string, double> bySet, CancellationToken ct)
+    {
+        foreach (var pool in pools)
+        {
+            bySet[pool.Set.Name] = (await evaluator.EvaluateInMemoryAsync(pool, modelId, k, trigger, null, ct)).Record.Metrics.Ndcg;
+        }
+
+        return bySet;
+    }
+
+    /// <summary>Promotes the winner and starts the re-scoring; a failed promotion is recorded, then rethrown.</summary>
+    private async Task<PromotionDecision> PromoteAsync(PromotionDecision decision, CandidateOutcome winner, string trigger, CancellationToken ct)
+    {
+        try
+        {
+            await registry.PromoteAsync(winner.ModelId, $"champion/challenger ({trigger}): {winner.Why}", ct);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Recorded, then rethrown so that the job shows as failed in the dashboard.
-            await RecordAsync(decision with { Outcome = "promotion_failed", Note = ex.Message }, cancellationToken);
+            await RecordAsync(decision with { Outcome = "promotion_failed", Note = ex.Message }, ct);
             throw;
         }
 
-        LogPromoted(logger, winner, champion ?? "(none)", win.MeanNdcg, decision.ChampionMeanNdcg);
-        decision = decision with { PromotedModelId = winner };
-
-        var reclassification = services.GetService<IReclassificationTrigger>();
-        if (reclassification is null)
-        {
-            LogReclassificationUnavailable(logger, winner);
-            decision = decision with { Note = "No reclassification trigger is registered; the index keeps the previous version's scores until the next run." };
-        }
-        else
-        {
-            try
-            {
-                var jobId = await reclassification.EnqueueAsync(null, $"promoted {winner}", cancellationToken);
-                decision = decision with { ReclassificationJobId = jobId };
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The promotion stands; the nightly reclassification re-scores with the new version.
-                LogReclassificationFailed(logger, ex, winner);
-                decision = decision with { Note = $"The reclassification could not be enqueued: {ex.Message}" };
-            }
-        }
-
-        return await RecordAsync(decision, cancellationToken);
+        LogPromoted(logger, winner.ModelId, decision.ChampionId ?? "(none)", winner.MeanNdcg, decision.ChampionMeanNdcg);
+        decision = decision with { PromotedModelId = winner.ModelId };
+        return await RecordAsync(await ReclassifyAsync(decision, winner.ModelId, ct), ct);
     }
 
-    private PromotionDecision NewDecision(
-        string trigger, string? champion, IReadOnlyDictionary<string, double> championBySet, int k,
-        IReadOnlyList<CandidateOutcome> candidates, string outcome, EvaluationOptions o) =>
+    /// <summary>Enqueues the re-scoring with the promoted version; the decision notes when it is not possible.</summary>
+    private async Task<PromotionDecision> ReclassifyAsync(PromotionDecision decision, string winner, CancellationToken ct)
+    {
+        if (reclassification is NoReclassificationTrigger)
+        {
+            LogReclassificationUnavailable(logger, winner);
+            return decision with { Note = "No reclassification trigger is registered; the index keeps the previous version's scores until the next run." };
+        }
+
+        try
+        {
+            return decision with { ReclassificationJobId = await reclassification.EnqueueAsync(null, $"promoted {winner}", ct) };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The promotion stands; the nightly reclassification re-scores with the new version.
+            LogReclassificationFailed(logger, ex, winner);
+            return decision with { Note = $"The reclassification could not be enqueued: {ex.Message}" };
+        }
+    }
+
+    private PromotionDecision NewDecision(string trigger, string? champion, int k, PromotionVerdict verdict, EvaluationOptions o) =>
         new(
             Guid.NewGuid().ToString("N"),
             time.GetUtcNow(),
             trigger,
             champion,
-            championBySet,
-            championBySet.Count == 0 ? 0 : championBySet.Values.Average(),
+            verdict.ChampionNdcgBySet,
+            verdict.ChampionMeanNdcg,
             o.PromotionMargin,
             k,
-            candidates,
-            outcome);
+            verdict.Candidates,
+            verdict.Outcome)
+        {
+            Note = verdict.Note,
+        };
 
     private async Task<PromotionDecision> RecordAsync(PromotionDecision decision, CancellationToken cancellationToken)
     {
@@ -230,4 +182,11 @@ public sealed partial class ChampionChallengerJob(
 
     [LoggerMessage(EventId = 6104, Level = LogLevel.Warning, Message = "Candidate {Model} could not be evaluated; it is not promoted")]
     private static partial void LogCandidateFailed(ILogger logger, Exception exception, string model);
+}
+
+/// <summary>The reclassification trigger where the reclassification feature is not registered: the job notes that a promotion was not followed by a re-scoring.</summary>
+internal sealed class NoReclassificationTrigger : IReclassificationTrigger
+{
+    public Task<string> EnqueueAsync(IReadOnlyList<string>? labels, string reason, CancellationToken cancellationToken) =>
+        Task.FromException<string>(new InvalidOperationException("No reclassification is registered in this host."));
 }

@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json;
 using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -22,7 +20,7 @@ public sealed record JobEnqueued(string JobId, string Dashboard);
 public static class EvaluationEndpoints
 {
     /// <summary>Largest judgment upload read (CSV or JSON).</summary>
-    public const int MaxUploadBytes = 8 * 1024 * 1024;
+    public const int MaxUploadBytes = JudgmentUploadReader.MaxUploadBytes;
 
     private const string CsvExample = "document_id,relevance\n10719,3\n9279,3\n13,0\n";
 
@@ -90,57 +88,21 @@ public static class EvaluationEndpoints
             return Invalid("set", $"A set name has 1 to {JudgmentSetName.MaxLength} characters from [A-Za-z0-9_-].");
         }
 
-        var body = await ReadBodyAsync(request, cancellationToken);
-        if (body is null)
+        var upload = await JudgmentUploadReader.ReadAsync(
+            request, new JudgedQueryRequest(genre, tag, q), options.Value.MaxJudgmentsPerSet, json.Value.SerializerOptions, cancellationToken);
+        if (upload is JudgmentUpload.Unreadable unreadable)
         {
-            return Invalid("body", $"The body is larger than {MaxUploadBytes / (1024 * 1024)} MiB.");
+            return Invalid(unreadable.Field, unreadable.Message);
         }
 
-        if (string.IsNullOrWhiteSpace(body))
+        if (upload is JudgmentUpload.Invalid invalid)
         {
-            return Invalid("body", "The body is empty: send a CSV (document_id,relevance) or JSON {query, judgments}.");
+            return TypedResults.ValidationProblem(invalid.Errors, title: "The judgment set is invalid; nothing was stored.");
         }
 
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        JudgedQuery? query;
-        JudgmentParseResult parsed;
-        var max = options.Value.MaxJudgmentsPerSet;
-        if (IsJson(request, body))
-        {
-            JudgmentSetRequest? payload;
-            try
-            {
-                payload = JsonSerializer.Deserialize<JudgmentSetRequest>(body, json.Value.SerializerOptions);
-            }
-            catch (JsonException ex)
-            {
-                return Invalid(string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.'),
-                    $"Malformed JSON at line {(ex.LineNumber ?? 0) + 1}: {ex.Message}");
-            }
+        var (query, judgments) = (JudgmentUpload.Valid)upload;
 
-            var qr = payload?.Query;
-            query = qr is null
-                ? JudgmentParser.ParseQuery(genre, tag, q, "", errors)
-                : JudgmentParser.ParseQuery(qr.Genre, qr.Tag, qr.Text, "query.", errors);
-            parsed = JudgmentParser.ParseJson(payload?.Judgments, max);
-        }
-        else
-        {
-            query = JudgmentParser.ParseQuery(genre, tag, q, "", errors);
-            parsed = JudgmentParser.ParseCsv(body, max);
-        }
-
-        foreach (var (field, messages) in parsed.Errors)
-        {
-            errors[field] = messages;
-        }
-
-        if (errors.Count > 0 || query is null)
-        {
-            return TypedResults.ValidationProblem(errors, title: "The judgment set is invalid; nothing was stored.");
-        }
-
-        var judgmentSet = new JudgmentSet(set, query, parsed.Judgments, time.GetUtcNow());
+        var judgmentSet = new JudgmentSet(set, query, judgments, time.GetUtcNow());
         var created = await store.PutAsync(judgmentSet, cancellationToken);
         var summary = Summarise(judgmentSet, options.Value.RelevanceThreshold);
         return created
@@ -246,44 +208,4 @@ public static class EvaluationEndpoints
 
     private static ProblemHttpResult SetNotFound(string set) =>
         TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"No judgment set '{set}'.");
-
-    private static bool IsJson(HttpRequest request, string body)
-    {
-        var type = request.ContentType ?? "";
-        if (type.Contains("json", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-
-        if (type.Contains("csv", StringComparison.OrdinalIgnoreCase) || type.StartsWith("text/", StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        return body.AsSpan().TrimStart().StartsWith("{", StringComparison.Ordinal);
-    }
-
-    /// <summary>The body as text, or null when it exceeds <see cref="MaxUploadBytes"/>.</summary>
-    private static async Task<string?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > MaxUploadBytes)
-        {
-            return null;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > MaxUploadBytes)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
 }

@@ -1,9 +1,11 @@
 using Hangfire;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Redis;
 using MLOps.Web.Shared.Evaluation;
 using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Reclassification;
 using StackExchange.Redis;
 
 namespace MLOps.Web.Features.Evaluation;
@@ -46,6 +48,9 @@ public static class EvaluationSetup
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<CalibrationService>(sp));
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<ChampionChallengerJob>(sp));
         builder.Services.AddScoped<IModelEvaluations>(sp => ActivatorUtilities.CreateInstance<ModelEvaluations>(sp));
+
+        // Without the reclassification feature a promotion is recorded as not re-scored; a registered trigger (before or after) wins.
+        builder.Services.TryAddSingleton<IReclassificationTrigger, NoReclassificationTrigger>();
         builder.Services.AddSingleton<IModelLifecycleObserver, EvaluationModelObserver>();
         builder.Services.AddHostedService<EvaluationScheduler>();
         builder.Services.AddHostedService<JudgmentSeeder>();

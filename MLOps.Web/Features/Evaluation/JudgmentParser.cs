@@ -20,55 +20,31 @@ public static class JudgmentParser
     /// <summary>Most errors reported for one upload (the rest are summarised).</summary>
     private const int MaxErrors = 20;
 
+    /// <summary>RFC 4180 CSV, comma-separated, line numbers tracked, malformed quoting an error, records up to 64 KiB.</summary>
+    private static readonly CsvReaderOptions CsvOptions = CsvReaderOptions.Default with
+    {
+        Separator = ',',
+        TrackLineNumbers = true,
+        TrimWhitespace = true,
+        MalformedData = CsvMalformedDataHandling.Throw,
+        DetectSeparatorHint = false,
+        MaxRecordSize = 64 * 1024,
+    };
+
     /// <summary>Parses a <c>document_id,relevance</c> CSV (header line required; quoting per RFC 4180).</summary>
     public static JudgmentParseResult ParseCsv(string csv, int maxJudgments)
     {
         var errors = new ErrorBag();
         var judgments = new List<Judgment>();
-        var options = CsvReaderOptions.Default with
-        {
-            Separator = ',',
-            TrackLineNumbers = true,
-            TrimWhitespace = true,
-            MalformedData = CsvMalformedDataHandling.Throw,
-            DetectSeparatorHint = false,
-            MaxRecordSize = 64 * 1024,
-        };
         try
         {
-            using var reader = CsvReader.FromText(csv, options);
-            reader.ReadHeader();
-            var headers = reader.Headers;
-            var idIndex = IndexOf(headers, "document_id");
-            var relIndex = IndexOf(headers, "relevance");
-            if (idIndex < 0 || relIndex < 0)
+            using var reader = CsvReader.FromText(csv, CsvOptions);
+            if (ReadHeader(reader, errors) is not { } columns)
             {
-                errors.Add("csv.header", $"line 1: the header must be 'document_id,relevance' (got '{string.Join(',', headers)}').");
                 return errors.Result(judgments);
             }
 
-            while (reader.Read())
-            {
-                var line = reader.LineNumber;
-                if (reader.FieldCount != headers.Count)
-                {
-                    errors.Add($"csv.line[{line}]", $"line {line}: expected {headers.Count} fields, got {reader.FieldCount}.");
-                    continue;
-                }
-
-                var id = reader.GetString(idIndex);
-                var relText = reader.GetString(relIndex);
-                if (ValidateJudgment(id, ParseRelevance(relText), $"csv.line[{line}]", $"line {line}: ", relText, errors) is { } j)
-                {
-                    judgments.Add(j);
-                }
-
-                if (judgments.Count > maxJudgments)
-                {
-                    errors.Add("csv", $"more than {maxJudgments} judgments in one set.");
-                    break;
-                }
-            }
+            ReadCsvJudgments(reader, columns, maxJudgments, judgments, errors);
         }
         catch (CsvFormatException ex)
         {
@@ -82,6 +58,49 @@ public static class JudgmentParser
         }
 
         return errors.Result(judgments);
+    }
+
+    /// <summary>The header's field count and the two columns' positions, or null (and an error) when one is missing.</summary>
+    private static (int Fields, int Id, int Relevance)? ReadHeader(CsvReader reader, ErrorBag errors)
+    {
+        reader.ReadHeader();
+        var headers = reader.Headers;
+        var idIndex = IndexOf(headers, "document_id");
+        var relIndex = IndexOf(headers, "relevance");
+        if (idIndex < 0 || relIndex < 0)
+        {
+            errors.Add("csv.header", $"line 1: the header must be 'document_id,relevance' (got '{string.Join(',', headers)}').");
+            return null;
+        }
+
+        return (headers.Count, idIndex, relIndex);
+    }
+
+    /// <summary>Each line after the header, validated; fields are named <c>csv.line[n]</c>; stops past <paramref name="maxJudgments"/>.</summary>
+    private static void ReadCsvJudgments(CsvReader reader, (int Fields, int Id, int Relevance) columns, int maxJudgments, List<Judgment> judgments, ErrorBag errors)
+    {
+        while (reader.Read())
+        {
+            var line = reader.LineNumber;
+            if (reader.FieldCount != columns.Fields)
+            {
+                errors.Add($"csv.line[{line}]", $"line {line}: expected {columns.Fields} fields, got {reader.FieldCount}.");
+                continue;
+            }
+
+            var id = reader.GetString(columns.Id);
+            var relText = reader.GetString(columns.Relevance);
+            if (ValidateJudgment(id, ParseRelevance(relText), $"csv.line[{line}]", $"line {line}: ", relText, errors) is { } j)
+            {
+                judgments.Add(j);
+            }
+
+            if (judgments.Count > maxJudgments)
+            {
+                errors.Add("csv", $"more than {maxJudgments} judgments in one set.");
+                break;
+            }
+        }
     }
 
     /// <summary>Validates the judgments of a JSON body; field names follow the JSON (<c>judgments[3].relevance</c>).</summary>

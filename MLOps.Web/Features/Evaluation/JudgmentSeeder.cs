@@ -70,22 +70,16 @@ public sealed partial class JudgmentSeeder(
             return;
         }
 
-        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var query = JudgmentParser.ParseQuery(request?.Query?.Genre, request?.Query?.Tag, request?.Query?.Text, "query.", errors);
-        var parsed = JudgmentParser.ParseJson(request?.Judgments, maxJudgments);
-        foreach (var (field, messages) in parsed.Errors)
+        switch (JudgmentUploadReader.FromJson(request, fallbackQuery: null, maxJudgments))
         {
-            errors[field] = messages;
+            case JudgmentUpload.Valid(var query, var judgments):
+                await store.PutAsync(new JudgmentSet(name, query, judgments, time.GetUtcNow()), cancellationToken);
+                LogSeeded(logger, name, judgments.Count, file);
+                break;
+            case JudgmentUpload.Invalid invalid:
+                LogSkipped(logger, file, string.Join("; ", invalid.Errors.Select(e => $"{e.Key}: {string.Join(' ', e.Value)}")));
+                break;
         }
-
-        if (query is null || errors.Count > 0)
-        {
-            LogSkipped(logger, file, string.Join("; ", errors.Select(e => $"{e.Key}: {string.Join(' ', e.Value)}")));
-            return;
-        }
-
-        await store.PutAsync(new JudgmentSet(name, query, parsed.Judgments, time.GetUtcNow()), cancellationToken);
-        LogSeeded(logger, name, parsed.Judgments.Count, file);
     }
 
     [LoggerMessage(EventId = 6401, Level = LogLevel.Information, Message = "Seeded judgment set {Set} ({Count} judgments) from {File}")]

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Lucene.Net.Analysis;
 using Lucene.Net.Analysis.En;
-using Lucene.Net.Documents;
 using Lucene.Net.Index;
 using Lucene.Net.Search;
 using Lucene.Net.Search.Similarities;
@@ -13,20 +12,16 @@ using LuceneDirectory = Lucene.Net.Store.Directory;
 namespace MLOps.Web.Infrastructure.Lucene;
 
 /// <summary>
-/// The catalog on an embedded Lucene.Net 4.8 index. One <see cref="IndexWriter"/> (writes are
-/// serialised), a <see cref="SearcherManager"/> for concurrent readers that is refreshed after every
-/// write, a commit per batch so the index survives restarts. Each document keeps its full JSON in a
-/// stored field; Lucene has no partial update, so an update reads that JSON, merges and replaces the
-/// document.
+/// The catalog on an embedded Lucene.Net 4.8 index. This class owns the index's lifetime and its
+/// writes: one <see cref="IndexWriter"/> (writes are serialised), a <see cref="SearcherManager"/> for
+/// concurrent readers that is refreshed after every write, a commit per batch so the index survives
+/// restarts. Lucene has no partial update, so an update reads the stored JSON, merges and replaces
+/// the document. The layout of a document is <see cref="LuceneDocuments"/>, the search path
+/// <see cref="LuceneSearch"/>, the id scan <see cref="LuceneIdScan"/>.
 /// </summary>
-public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
+public sealed class LuceneCatalogIndex : ICatalogIndex, IDisposable
 {
     internal const LuceneVersion Version = CatalogQuerySyntax.Version;
-    internal const string IdField = "id";
-    internal const string IdSortField = "_id_sort";
-    internal const string SourceField = "_source";
-    internal const string GenreField = "genre";
-    internal static readonly string[] TextFields = CatalogQuerySyntax.TextFields;
 
     private const int ScanPageSize = 1000;
 
@@ -104,7 +99,7 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
                 foreach (var doc in documents)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var existing = merged.TryGetValue(doc.Id, out var pending) ? pending : Load(searcher, doc.Id);
+                    var existing = merged.TryGetValue(doc.Id, out var pending) ? pending : LuceneDocuments.Load(searcher, doc.Id);
                     merged[doc.Id] = CatalogJson.MergeKeepingClassifications(existing, doc);
                 }
             }
@@ -145,7 +140,7 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
                 foreach (var update in updates)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var doc = changed.TryGetValue(update.Id, out var pending) ? pending : Load(searcher, update.Id);
+                    var doc = changed.TryGetValue(update.Id, out var pending) ? pending : LuceneDocuments.Load(searcher, update.Id);
                     if (doc is null)
                     {
                         missing++;
@@ -177,7 +172,7 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
     public Task<CatalogDocument?> GetAsync(string id, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(WithSearcher(s => Load(s, id)));
+        return Task.FromResult(WithSearcher(s => LuceneDocuments.Load(s, id)));
     }
 
     public Task<IReadOnlyList<CatalogDocument>> GetManyAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
@@ -188,7 +183,7 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
             foreach (var id in ids)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (Load(s, id) is { } doc)
+                if (LuceneDocuments.Load(s, id) is { } doc)
                 {
                     list.Add(doc);
                 }
@@ -201,24 +196,11 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
 
     public async IAsyncEnumerable<string> ScanIdsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var sort = new Sort(new SortField(IdSortField, SortFieldType.STRING));
         FieldDoc? after = null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (ids, last) = WithSearcher(s =>
-            {
-                var top = after is null
-                    ? s.Search(new MatchAllDocsQuery(), null, ScanPageSize, sort)
-                    : s.SearchAfter(after, new MatchAllDocsQuery(), null, ScanPageSize, sort);
-                var page = new List<string>(top.ScoreDocs.Length);
-                foreach (var sd in top.ScoreDocs)
-                {
-                    page.Add(s.Doc(sd.Doc).Get(IdField));
-                }
-
-                return (page, top.ScoreDocs.Length > 0 ? (FieldDoc)top.ScoreDocs[^1] : null);
-            });
+            var (ids, last) = WithSearcher(s => LuceneIdScan.Page(s, after, ScanPageSize));
             foreach (var id in ids)
             {
                 yield return id;
@@ -243,17 +225,7 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
     public Task<SearchResult> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var textQuery = CatalogQuerySyntax.Parse(query.Text);
-        Filter? filter = string.IsNullOrWhiteSpace(query.Genre)
-            ? null
-            : new QueryWrapperFilter(new TermQuery(new Term(GenreField, NormalizeGenre(query.Genre))));
-        var result = WithSearcher(s => query.Sort switch
-        {
-            SearchSortKind.Trending => SearchTrending(s, textQuery, filter, query, cancellationToken),
-            SearchSortKind.Field => SearchSorted(s, textQuery, filter, query),
-            _ => SearchRelevance(s, textQuery, filter, query),
-        });
-        return Task.FromResult(result);
+        return Task.FromResult(WithSearcher(s => LuceneSearch.Search(s, query, cancellationToken)));
     }
 
     public void Dispose()
@@ -280,8 +252,6 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
         }
     }
 
-    internal static string NormalizeGenre(string genre) => genre.Trim().ToLowerInvariant();
-
     private T WithSearcher<T>(Func<IndexSearcher, T> read)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -300,192 +270,16 @@ public sealed partial class LuceneCatalogIndex : ICatalogIndex, IDisposable
     {
         foreach (var doc in documents)
         {
-            _writer.UpdateDocument(new Term(IdField, doc.Id), ToLucene(doc));
+            _writer.UpdateDocument(LuceneDocuments.IdTerm(doc.Id), LuceneDocuments.ToLucene(doc));
         }
 
         _writer.Commit();
         _searchers.MaybeRefreshBlocking();
     }
 
-    /// <summary>The live document with this id: a term lookup per segment, no scoring.</summary>
-    private static CatalogDocument? Load(IndexSearcher searcher, string id)
-    {
-        var term = new Term(IdField, id);
-        foreach (var leaf in searcher.IndexReader.Leaves)
-        {
-            var docs = leaf.AtomicReader.GetTermDocsEnum(term);
-            if (docs is not null && docs.NextDoc() is var doc && doc != DocIdSetIterator.NO_MORE_DOCS)
-            {
-                return FromLucene(leaf.AtomicReader.Document(doc));
-            }
-        }
-
-        return null;
-    }
-
-    private static CatalogDocument FromLucene(Document stored) => CatalogJson.Parse(stored.Get(SourceField));
-
-    private static Document ToLucene(CatalogDocument doc)
-    {
-        var d = new Document
-        {
-            new StringField(IdField, doc.Id, Field.Store.YES),
-            new SortedDocValuesField(IdSortField, new BytesRef(doc.Id)),
-            new TextField(CatalogJson.Title, doc.Title, Field.Store.NO),
-        };
-        if (!string.IsNullOrEmpty(doc.Overview))
-        {
-            d.Add(new TextField(CatalogJson.Overview, doc.Overview, Field.Store.NO));
-        }
-
-        if (!string.IsNullOrEmpty(doc.Tagline))
-        {
-            d.Add(new TextField(CatalogJson.Tagline, doc.Tagline, Field.Store.NO));
-        }
-
-        foreach (var genre in doc.Genres.Select(NormalizeGenre).Distinct(StringComparer.Ordinal))
-        {
-            d.Add(new StringField(GenreField, genre, Field.Store.NO));
-        }
-
-        foreach (var (field, score) in doc.Classifications)
-        {
-            d.Add(new SingleDocValuesField(field, score));
-        }
-
-        d.Add(new StoredField(SourceField, CatalogJson.Serialize(doc)));
-        return d;
-    }
-
-    private static SearchResult SearchRelevance(IndexSearcher s, Query text, Filter? filter, SearchQuery q)
-    {
-        var top = s.Search(text, filter, Math.Max(1, q.From + q.Size));
-        return ToResult(s, text, top, q, explain: (doc, _) => s.Explain(text, doc).ToString().TrimEnd());
-    }
-
-    private static SearchResult SearchSorted(IndexSearcher s, Query text, Filter? filter, SearchQuery q)
-    {
-        var field = q.SortField ?? throw new ArgumentException("SortField is required for a field sort.", nameof(q));
-        var byField = new SortField(field, SortFieldType.SINGLE, reverse: true);
-        byField.SetMissingValue(0f);
-        var sort = new Sort(
-            byField,
-            SortField.FIELD_SCORE,
-            new SortField(IdSortField, SortFieldType.STRING));
-        var top = s.Search(text, filter, Math.Max(1, q.From + q.Size), sort, doDocScores: true, doMaxScore: false);
-        return ToResult(s, text, top, q, explain: (_, doc) => SearchExplanations.FieldSort(field, doc));
-    }
-
-    private static SearchResult ToResult(IndexSearcher s, Query text, TopDocs top, SearchQuery q, Func<int, CatalogDocument, string> explain)
-    {
-        var hits = new List<SearchHit>(Math.Min(q.Size, top.ScoreDocs.Length));
-        for (var i = q.From; i < top.ScoreDocs.Length && hits.Count < q.Size; i++)
-        {
-            var sd = top.ScoreDocs[i];
-            var doc = FromLucene(s.Doc(sd.Doc));
-            var score = float.IsNaN(sd.Score) ? 0f : sd.Score;
-            hits.Add(new SearchHit(doc, score, q.Explain ? explain(sd.Doc, doc) : null));
-        }
-
-        _ = text;
-        return new SearchResult(top.TotalHits, hits);
-    }
-
-    private static SearchResult SearchTrending(IndexSearcher s, Query text, Filter? filter, SearchQuery q, CancellationToken ct)
-    {
-        var matchAll = text is MatchAllDocsQuery;
-        var maxScore = 1f;
-        if (!matchAll)
-        {
-            var best = s.Search(text, filter, 1);
-            maxScore = best.TotalHits == 0 || float.IsNaN(best.MaxScore) ? 1f : best.MaxScore;
-        }
-
-        var fields = (q.FieldWeights ?? new Dictionary<string, float>())
-            .Where(kv => CatalogJson.IsScoreField(kv.Key) && kv.Value != 0f)
-            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
-            .ToArray();
-        var collector = new BlendCollector(Math.Max(1, q.From + q.Size), fields, q.TextWeight, matchAll ? 0f : maxScore, ct);
-        s.Search(text, filter, collector);
-        var ranked = collector.Ranked();
-        var hits = new List<SearchHit>();
-        foreach (var r in ranked.Skip(q.From).Take(q.Size))
-        {
-            var doc = FromLucene(s.Doc(r.Doc));
-            hits.Add(new SearchHit(doc, r.Blended, q.Explain
-                ? SearchExplanations.Blend(r.Blended, q.TextWeight, r.Text, matchAll ? null : r.Raw, matchAll ? null : maxScore, fields, doc)
-                : null));
-        }
-
-        return new SearchResult(collector.Total, hits);
-    }
-
     private sealed class Bm25SearcherFactory : SearcherFactory
     {
         public override IndexSearcher NewSearcher(IndexReader reader) => new(reader) { Similarity = Similarity };
-    }
-
-    /// <summary>Collects the top hits by textWeight × (score / best score) + Σ weight × classification score.</summary>
-    private sealed class BlendCollector(int size, KeyValuePair<string, float>[] fields, float textWeight, float maxScore, CancellationToken ct) : ICollector
-    {
-        private readonly PriorityQueue<Entry, (float Blended, int NegDoc)> _queue = new();
-        private readonly FieldCache.Singles[] _values = new FieldCache.Singles[fields.Length];
-        private Scorer? _scorer;
-        private int _docBase;
-
-        public readonly record struct Entry(int Doc, float Blended, float Text, float Raw);
-
-        public long Total { get; private set; }
-
-        public bool AcceptsDocsOutOfOrder => false;
-
-        public void SetScorer(Scorer scorer) => _scorer = scorer;
-
-        public void SetNextReader(AtomicReaderContext context)
-        {
-            ct.ThrowIfCancellationRequested();
-            _docBase = context.DocBase;
-            for (var i = 0; i < fields.Length; i++)
-            {
-                _values[i] = FieldCache.DEFAULT.GetSingles(context.AtomicReader, fields[i].Key, setDocsWithField: false);
-            }
-        }
-
-        public void Collect(int doc)
-        {
-            Total++;
-            var raw = maxScore > 0f ? _scorer!.GetScore() : 1f;
-            var text = maxScore > 0f ? raw / maxScore : 1f;
-            var blended = textWeight * text;
-            for (var i = 0; i < fields.Length; i++)
-            {
-                blended += fields[i].Value * _values[i].Get(doc);
-            }
-
-            var global = _docBase + doc;
-            var priority = (blended, -global);
-            if (_queue.Count < size)
-            {
-                _queue.Enqueue(new Entry(global, blended, text, raw), priority);
-            }
-            else if (_queue.TryPeek(out _, out var lowest) && Comparer<(float, int)>.Default.Compare(priority, lowest) > 0)
-            {
-                _queue.DequeueEnqueue(new Entry(global, blended, text, raw), priority);
-            }
-        }
-
-        /// <summary>Best first; ties by document order.</summary>
-        public List<Entry> Ranked()
-        {
-            var list = new List<Entry>(_queue.Count);
-            while (_queue.TryDequeue(out var e, out _))
-            {
-                list.Add(e);
-            }
-
-            list.Reverse();
-            return list;
-        }
     }
 }
 
