@@ -183,11 +183,12 @@ public sealed class XStreamSourceTests : IAsyncLifetime
         RulesAlreadyInSync();
         _server.Script("/2/tweets/search/stream",
             Chunks("application/json", [Tweet("1", "#a", "a")], StreamEnd.Hold),
-            Chunks("application/json", [.. Enumerable.Repeat("\r\n", 12), Tweet("2", "#b", "b")], StreamEnd.Hold, pause: TimeSpan.FromMilliseconds(150)));
+            Chunks("application/json", [.. Enumerable.Repeat("\r\n", 16), Tweet("2", "#b", "b")], StreamEnd.Hold, pause: TimeSpan.FromMilliseconds(250)));
 
-        // Keep-alives every 150 ms for 1.8 s against a 1.5 s stall timeout: a wide margin on a loaded CI machine.
-        using var harness = Harness(stall: "00:00:01.5");
-        await RunUntilAsync(harness.Get<XStreamSource>(), () => harness.Metrics.PostsTotal >= 2, TimeSpan.FromSeconds(10), "second tweet after 1.8 s of keep-alives");
+        // Keep-alives every 250 ms for 4 s against a 3 s stall timeout: a gap between two keep-alives
+        // would have to stretch twelvefold on a loaded machine before it reads as a stall.
+        using var harness = Harness(stall: "00:00:03");
+        await RunUntilAsync(harness.Get<XStreamSource>(), () => harness.Metrics.PostsTotal >= 2, TimeSpan.FromSeconds(20), "second tweet after 4 s of keep-alives");
 
         Assert.Equal([0.25], _delay.Delays.Take(1).Select(d => d.TotalSeconds));
         var top = await harness.Store.GetTopAsync(10, CancellationToken.None);
