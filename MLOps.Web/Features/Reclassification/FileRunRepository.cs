@@ -24,18 +24,19 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
     public string Directory => data.Resolve("runs");
 
     public Task<RunState?> GetAsync(string runId, CancellationToken cancellationToken) =>
-        LockedAsync(() => IsRunId(runId) ? Read(runId)?.ToState() : null, cancellationToken);
+        LockedAsync(async () => IsRunId(runId) ? (await ReadAsync(runId, cancellationToken))?.ToState() : null, cancellationToken);
 
     public Task<IReadOnlyList<RunState>> ListAsync(CancellationToken cancellationToken) =>
-        LockedAsync<IReadOnlyList<RunState>>(() => [.. ReadAll().Select(r => r.ToState())], cancellationToken);
+        LockedAsync<IReadOnlyList<RunState>>(async () => [.. (await ReadAllAsync(cancellationToken)).Select(r => r.ToState())], cancellationToken);
 
     public Task<RunProgress> GetProgressAsync(string runId, CancellationToken cancellationToken) =>
-        LockedAsync(() => IsRunId(runId) ? Read(runId)?.ToProgress() ?? RunProgress.Empty : RunProgress.Empty, cancellationToken);
+        LockedAsync(async () => IsRunId(runId) ? (await ReadAsync(runId, cancellationToken))?.ToProgress() ?? RunProgress.Empty : RunProgress.Empty,
+            cancellationToken);
 
     public Task MarkPlanningAsync(string runId, string reason, DateTimeOffset at, CancellationToken cancellationToken) =>
         LockedAsync(async () =>
         {
-            var created = Read(Checked(runId))?.CreatedAt ?? at;
+            var created = (await ReadAsync(Checked(runId), cancellationToken))?.CreatedAt ?? at;
             System.IO.Directory.CreateDirectory(Directory);
             File.Delete(PathOf(runId, ChunksSuffix));
             _chunks = null;
@@ -47,7 +48,7 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
         {
             await WriteAsync(PathOf(Checked(plan.RunId), ChunksSuffix), chunks, cancellationToken);
             _chunks = (plan.RunId, chunks);
-            var run = Read(plan.RunId) ?? new RunFile { RunId = plan.RunId, CreatedAt = plan.StartedAt, Reason = plan.Reason };
+            var run = await ReadAsync(plan.RunId, cancellationToken) ?? new RunFile { RunId = plan.RunId, CreatedAt = plan.StartedAt, Reason = plan.Reason };
             run.Plan = plan;
             run.StartedAt = plan.StartedAt;
             run.Status = RunStatus.Running;
@@ -55,12 +56,11 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
         }, cancellationToken);
 
     public Task<IReadOnlyList<string>> GetChunkIdsAsync(string runId, int chunk, CancellationToken cancellationToken) =>
-        LockedAsync<IReadOnlyList<string>>(() =>
+        LockedAsync<IReadOnlyList<string>>(async () =>
         {
             if (_chunks is not { } cached || cached.RunId != runId)
             {
-                var path = PathOf(Checked(runId), ChunksSuffix);
-                var lists = File.Exists(path) ? JsonSerializer.Deserialize<string[][]>(File.ReadAllText(path), RunRecordFormat.Json) ?? [] : [];
+                var lists = await ReadJsonAsync<string[][]>(PathOf(Checked(runId), ChunksSuffix), cancellationToken) ?? [];
                 cached = (runId, lists);
                 _chunks = cached;
             }
@@ -80,7 +80,8 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
         }, cancellationToken);
 
     public Task<bool> IsChunkFinishedAsync(string runId, int chunk, CancellationToken cancellationToken) =>
-        LockedAsync(() => Read(Checked(runId)) is { } run && (run.Done.Contains(chunk) || run.Failed.Contains(chunk)), cancellationToken);
+        LockedAsync(async () => await ReadAsync(Checked(runId), cancellationToken) is { } run && (run.Done.Contains(chunk) || run.Failed.Contains(chunk)),
+            cancellationToken);
 
     public Task CompleteChunkAsync(string runId, int chunk, ChunkStats stats, CancellationToken cancellationToken) =>
         UpdateAsync(runId, run =>
@@ -124,9 +125,9 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
     }
 
     public Task TrimAsync(int limit, CancellationToken cancellationToken) =>
-        LockedAsync(() =>
+        LockedAsync(async () =>
         {
-            foreach (var run in ReadAll().Skip(limit).Where(r => RunOutcome.IsFinishedStatus(r.Status)))
+            foreach (var run in (await ReadAllAsync(cancellationToken)).Skip(limit).Where(r => RunOutcome.IsFinishedStatus(r.Status)))
             {
                 File.Delete(PathOf(run.RunId, RunSuffix));
                 File.Delete(PathOf(run.RunId, ChunksSuffix));
@@ -135,12 +136,10 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
                     _chunks = null;
                 }
             }
-
-            return true;
         }, cancellationToken);
 
     public Task<IReadOnlyDictionary<string, DateTimeOffset>> GetFieldTimesAsync(CancellationToken cancellationToken) =>
-        LockedAsync<IReadOnlyDictionary<string, DateTimeOffset>>(ReadFieldTimes, cancellationToken);
+        LockedAsync<IReadOnlyDictionary<string, DateTimeOffset>>(async () => await ReadFieldTimesAsync(cancellationToken), cancellationToken);
 
     public Task SetFieldTimesAsync(IEnumerable<string> fields, DateTimeOffset at, CancellationToken cancellationToken) =>
         UpdateFieldTimesAsync(times =>
@@ -170,8 +169,8 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
         }, cancellationToken);
 
     public Task<bool> AnyRunOrStartupClaimAsync(CancellationToken cancellationToken) =>
-        LockedAsync(() => File.Exists(Path.Combine(Directory, "startup.json"))
-            || System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateFiles(Directory, "*" + RunSuffix).Any(), cancellationToken);
+        LockedAsync(() => Task.FromResult(File.Exists(Path.Combine(Directory, "startup.json"))
+            || System.IO.Directory.Exists(Directory) && System.IO.Directory.EnumerateFiles(Directory, "*" + RunSuffix).Any()), cancellationToken);
 
     public Task ClaimStartupAsync(string jobId, DateTimeOffset at, CancellationToken cancellationToken) =>
         LockedAsync(() => WriteAsync(Path.Combine(Directory, "startup.json"), new StartupClaim(jobId, at), cancellationToken), cancellationToken);
@@ -189,12 +188,13 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
 
     private string PathOf(string runId, string suffix) => Path.Combine(Directory, runId + suffix);
 
-    private RunFile? Read(string runId)
+    /// <summary>The run's file, or null when there is none or it cannot be read (logged).</summary>
+    private async Task<RunFile?> ReadAsync(string runId, CancellationToken cancellationToken)
     {
         var path = PathOf(runId, RunSuffix);
         try
         {
-            return File.Exists(path) ? JsonSerializer.Deserialize<RunFile>(File.ReadAllText(path), RunRecordFormat.Json) : null;
+            return await ReadJsonAsync<RunFile>(path, cancellationToken);
         }
         catch (JsonException ex)
         {
@@ -204,25 +204,43 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
     }
 
     /// <summary>Every run file, newest first (creation time, then id).</summary>
-    private List<RunFile> ReadAll() =>
-        !System.IO.Directory.Exists(Directory) ? [] : [.. System.IO.Directory.EnumerateFiles(Directory, "*" + RunSuffix)
-            .Select(p => Read(Path.GetFileName(p)[..^RunSuffix.Length]))
-            .OfType<RunFile>()
-            .OrderByDescending(r => r.CreatedAt ?? DateTimeOffset.MinValue)
-            .ThenByDescending(r => r.RunId, StringComparer.Ordinal)];
-
-    private Dictionary<string, DateTimeOffset> ReadFieldTimes()
+    private async Task<List<RunFile>> ReadAllAsync(CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Directory, "fields.json");
-        return File.Exists(path)
-            ? new Dictionary<string, DateTimeOffset>(JsonSerializer.Deserialize<Dictionary<string, DateTimeOffset>>(File.ReadAllText(path), RunRecordFormat.Json) ?? [], StringComparer.Ordinal)
-            : new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var runs = new List<RunFile>();
+        var files = System.IO.Directory.Exists(Directory) ? System.IO.Directory.GetFiles(Directory, "*" + RunSuffix) : [];
+        foreach (var file in files)
+        {
+            if (await ReadAsync(Path.GetFileName(file)[..^RunSuffix.Length], cancellationToken) is { } run)
+            {
+                runs.Add(run);
+            }
+        }
+
+        return [.. runs.OrderByDescending(r => r.CreatedAt ?? DateTimeOffset.MinValue).ThenByDescending(r => r.RunId, StringComparer.Ordinal)];
+    }
+
+    private async Task<Dictionary<string, DateTimeOffset>> ReadFieldTimesAsync(CancellationToken cancellationToken) =>
+        new(await ReadJsonAsync<Dictionary<string, DateTimeOffset>>(Path.Combine(Directory, "fields.json"), cancellationToken) ?? [],
+            StringComparer.Ordinal);
+
+    /// <summary>The file's JSON, or default when the file does not exist.</summary>
+    private static async Task<T?> ReadJsonAsync<T>(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.Asynchronous);
+            return await JsonSerializer.DeserializeAsync<T>(stream, RunRecordFormat.Json, cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return default;
+        }
     }
 
     private Task UpdateFieldTimesAsync(Action<Dictionary<string, DateTimeOffset>> change, CancellationToken cancellationToken) =>
         LockedAsync(async () =>
         {
-            var times = ReadFieldTimes();
+            var times = await ReadFieldTimesAsync(cancellationToken);
             change(times);
             await WriteAsync(Path.Combine(Directory, "fields.json"), times, cancellationToken);
         }, cancellationToken);
@@ -231,18 +249,18 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
     private Task UpdateAsync(string runId, Func<RunFile, bool> change, CancellationToken cancellationToken) =>
         LockedAsync(async () =>
         {
-            if (Read(Checked(runId)) is { } run && change(run))
+            if (await ReadAsync(Checked(runId), cancellationToken) is { } run && change(run))
             {
                 await WriteAsync(PathOf(runId, RunSuffix), run, cancellationToken);
             }
         }, cancellationToken);
 
-    private async Task<T> LockedAsync<T>(Func<T> read, CancellationToken cancellationToken)
+    private async Task<T> LockedAsync<T>(Func<Task<T>> read, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            return read();
+            return await read();
         }
         finally
         {
