@@ -3,7 +3,7 @@ namespace MLOps.Web.Features.Reclassification;
 /// <summary>
 /// A chunk failed on its <see cref="Attempt"/>-th try; carries the run's retry policy to
 /// <see cref="ReclassificationStateFilterAttribute"/>. When <see cref="WillRetry"/> is false the
-/// chunk job has already listed the chunk as failed.
+/// chunk job fails its job with it and lists the chunk as failed.
 /// </summary>
 public sealed class ChunkFailedException : Exception
 {

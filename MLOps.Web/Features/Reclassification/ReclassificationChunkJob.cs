@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Hangfire;
 using Hangfire.Server;
+using Hangfire.States;
 using Hangfire.Storage;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Shared;
@@ -22,6 +23,7 @@ public sealed class ReclassificationChunkJob(
     IScorerProvider scorers,
     ChunkScorer chunkScorer,
     RunCompletion completion,
+    IBackgroundJobClient jobs,
     IOptions<ReclassificationOptions> options,
     TimeProvider time,
     ILogger<ReclassificationChunkJob> logger)
@@ -49,7 +51,7 @@ public sealed class ReclassificationChunkJob(
         catch (Exception ex) when (ex is not ChunkInProgressException && !cancellationToken.IsCancellationRequested)
         {
             // Any failure, storage hiccups included, goes through the run's retry policy.
-            throw await FailedAsync(runId, chunk, plan, context, ex, cancellationToken);
+            await FailAsync(Failure(runId, chunk, plan, context, ex), plan, context, cancellationToken);
         }
     }
 
@@ -146,35 +148,48 @@ public sealed class ReclassificationChunkJob(
             .Where(f => LabelNaming.IsFieldName(f) && !planned.Contains(f)).Distinct(StringComparer.Ordinal)];
     }
 
-    /// <summary>
-    /// The exception the job ends with: it carries the run's retry policy to the state filter. After
-    /// the last retry the chunk is listed as failed here (and the run recorded when it was the last one).
-    /// </summary>
-    private async Task<ChunkFailedException> FailedAsync(
-        string runId, int chunk, RunPlan? plan, PerformContext? context, Exception ex, CancellationToken cancellationToken)
+    /// <summary>The failure the job ends with: it carries the attempt and the run's retry policy to the state filter.</summary>
+    private ChunkFailedException Failure(string runId, int chunk, RunPlan? plan, PerformContext? context, Exception ex)
     {
         var o = options.Value;
         var attempt = (context?.GetJobParameter<int>(ReclassificationJobs.RetryCountParameter) ?? 0) + 1;
         ReclassificationLog.ChunkFailed(logger, ex, runId, chunk, attempt);
-        var failed = new ChunkFailedException(runId, chunk, attempt, plan?.RetryAttempts ?? o.RetryAttempts,
+        return new ChunkFailedException(runId, chunk, attempt, plan?.RetryAttempts ?? o.RetryAttempts,
             plan?.RetryDelaysSeconds ?? o.EffectiveRetryDelaysSeconds, ex);
-        if (!failed.WillRetry)
+    }
+
+    /// <summary>
+    /// Before the last retry: throws, and the state filter schedules the next try. After it: the job
+    /// is failed first and the chunk listed as failed next (recording the run when it was the last
+    /// one), so whoever records the run finds the chunk's job failed; the job then returns, and
+    /// Hangfire leaves a job that is no longer Processing as it is.
+    /// </summary>
+    private async Task FailAsync(ChunkFailedException failed, RunPlan? plan, PerformContext? context, CancellationToken cancellationToken)
+    {
+        if (failed.WillRetry)
         {
-            try
-            {
-                await runs.FailChunkAsync(runId, chunk, ex.Message, cancellationToken);
-                if (plan is not null)
-                {
-                    await CompleteRunWhenLastAsync(plan, cancellationToken);
-                }
-            }
-            catch (Exception recordError) when (!cancellationToken.IsCancellationRequested)
-            {
-                // The coordinator's chunk check lists the failed job's chunk instead.
-                ReclassificationLog.ChunkFailureNotRecorded(logger, recordError, runId, chunk);
-            }
+            throw failed;
         }
 
-        return failed;
+        var jobFailed = context is not null
+            && jobs.ChangeState(context.BackgroundJob.Id, new FailedState(failed), ProcessingState.StateName);
+        try
+        {
+            await runs.FailChunkAsync(failed.RunId, failed.Chunk, failed.InnerException?.Message, cancellationToken);
+            if (plan is not null)
+            {
+                await CompleteRunWhenLastAsync(plan, cancellationToken);
+            }
+        }
+        catch (Exception recordError) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The coordinator's chunk check lists the failed job's chunk instead.
+            ReclassificationLog.ChunkFailureNotRecorded(logger, recordError, failed.RunId, failed.Chunk);
+        }
+
+        if (!jobFailed)
+        {
+            throw failed;
+        }
     }
 }
