@@ -16,13 +16,13 @@ public sealed class ChunkJobTests
             new InMemoryCatalogIndex(TestCatalog.Create(7)), new FakeScorerProvider(scorer), new FixedTrendingReader());
         using var client = factory.CreateClient();
         var services = factory.Services;
-        var store = services.GetRequiredService<RunStore>();
+        var runs = services.GetRequiredService<IRunRepository>();
 
         // A run id that is a real job which will not run by itself.
         var runId = services.GetRequiredService<IBackgroundJobClient>().Schedule(() => Console.WriteLine("placeholder"), TimeSpan.FromDays(1));
         List<IReadOnlyList<string>> chunks = [new[] { "m0000", "m0001", "m0002", "m0003" }, new[] { "m0004", "m0005", "m0006" }];
-        store.MarkPlanning(runId, "test", DateTimeOffset.UtcNow);
-        store.SavePlan(new RunPlan
+        await runs.MarkPlanningAsync(runId, "test", DateTimeOffset.UtcNow, CancellationToken.None);
+        await runs.SavePlanAsync(new RunPlan
         {
             RunId = runId,
             Reason = "test",
@@ -33,17 +33,17 @@ public sealed class ChunkJobTests
             TotalDocuments = 7,
             RetryAttempts = 0,
             StartedAt = DateTimeOffset.UtcNow,
-        }, chunks);
-        var jobs = ActivatorUtilities.CreateInstance<ReclassificationJobs>(services);
+        }, chunks, CancellationToken.None);
+        var jobs = ActivatorUtilities.CreateInstance<ReclassificationChunkJob>(services);
 
-        await jobs.ChunkAsync(runId, 0, null, CancellationToken.None);
-        await jobs.ChunkAsync(runId, 0, null, CancellationToken.None); // e.g. re-queued after a crash
-        Assert.Equal(RunStatus.Running, services.GetRequiredService<RunHistory>().Get(runId)!.Status);
+        await jobs.RunAsync(runId, 0, null, CancellationToken.None);
+        await jobs.RunAsync(runId, 0, null, CancellationToken.None); // e.g. re-queued after a crash
+        Assert.Equal(RunStatus.Running, (await services.GetRequiredService<RunHistory>().GetAsync(runId, CancellationToken.None))!.Status);
         Assert.Single(factory.Index.Updates);
 
-        await jobs.ChunkAsync(runId, 1, null, CancellationToken.None);
+        await jobs.RunAsync(runId, 1, null, CancellationToken.None);
 
-        var run = services.GetRequiredService<RunHistory>().Get(runId)!;
+        var run = (await services.GetRequiredService<RunHistory>().GetAsync(runId, CancellationToken.None))!;
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Equal(7, run.DocumentsDone);
         Assert.Equal(2, factory.Index.Updates.Count);
@@ -62,10 +62,10 @@ public sealed class ChunkJobTests
             new Dictionary<string, string?> { ["Reclassification:BusyRetryDelay"] = "00:05:00" });
         using var client = factory.CreateClient();
         var services = factory.Services;
-        var store = services.GetRequiredService<RunStore>();
+        var runs = services.GetRequiredService<IRunRepository>();
         var runId = services.GetRequiredService<IBackgroundJobClient>().Schedule(() => Console.WriteLine("placeholder"), TimeSpan.FromDays(1));
-        store.MarkPlanning(runId, "test", DateTimeOffset.UtcNow);
-        store.SavePlan(new RunPlan
+        await runs.MarkPlanningAsync(runId, "test", DateTimeOffset.UtcNow, CancellationToken.None);
+        await runs.SavePlanAsync(new RunPlan
         {
             RunId = runId,
             Reason = "test",
@@ -76,12 +76,12 @@ public sealed class ChunkJobTests
             TotalDocuments = 3,
             RetryAttempts = 0,
             StartedAt = DateTimeOffset.UtcNow,
-        }, [new[] { "m0000", "m0001", "m0002" }]);
+        }, [new[] { "m0000", "m0001", "m0002" }], CancellationToken.None);
 
         // E.g. the copy of a process that was killed: its lock outlives it until it expires.
-        var held = store.Lock(RunStore.ChunkLockResource(runId, 0), TimeSpan.FromSeconds(5));
+        var held = await services.GetRequiredService<IRunLocks>().AcquireAsync(RunLockNames.Chunk(runId, 0), TimeSpan.FromSeconds(5), CancellationToken.None);
         var chunkJob = services.GetRequiredService<IBackgroundJobClient>().Create(
-            Hangfire.Common.Job.FromExpression<ReclassificationJobs>(j => j.ChunkAsync(runId, 0, null, CancellationToken.None)),
+            Hangfire.Common.Job.FromExpression<ReclassificationChunkJob>(j => j.RunAsync(runId, 0, null, CancellationToken.None)),
             new Hangfire.States.EnqueuedState(ReclassificationJobs.Queue));
 
         using var connection = services.GetRequiredService<JobStorage>().GetConnection();
@@ -91,13 +91,13 @@ public sealed class ChunkJobTests
         }
 
         Assert.Equal(Hangfire.States.ScheduledState.StateName, connection.GetStateData(chunkJob)?.Name);
-        Assert.False(store.IsChunkFinished(runId, 0));
+        Assert.False(await runs.IsChunkFinishedAsync(runId, 0, CancellationToken.None));
         Assert.Empty(factory.Index.Updates);
 
         held.Dispose();
-        await ActivatorUtilities.CreateInstance<ReclassificationJobs>(services).ChunkAsync(runId, 0, null, CancellationToken.None);
-        Assert.True(store.IsChunkFinished(runId, 0));
-        Assert.Equal(RunStatus.Succeeded, services.GetRequiredService<RunHistory>().Get(runId)!.Status);
+        await ActivatorUtilities.CreateInstance<ReclassificationChunkJob>(services).RunAsync(runId, 0, null, CancellationToken.None);
+        Assert.True(await runs.IsChunkFinishedAsync(runId, 0, CancellationToken.None));
+        Assert.Equal(RunStatus.Succeeded, (await services.GetRequiredService<RunHistory>().GetAsync(runId, CancellationToken.None))!.Status);
         Assert.All(factory.Index.Documents, d => Assert.Equal(1, factory.Index.Writes[d.Id]));
     }
 }

@@ -154,7 +154,7 @@ public sealed class KillAndResumeProcessTests(ITestOutputHelper output) : IAsync
     private async Task<Dictionary<string, string>> ChunkStatsAsync(string runId)
     {
         await using var redis = await ConnectionMultiplexer.ConnectAsync(TestEnvironment.RedisServer!);
-        var entries = await redis.GetDatabase().HashGetAllAsync($"{Prefix}hangfire:reclassify:run:{runId}:stats");
+        var entries = await redis.GetDatabase().HashGetAllAsync($"{Prefix}reclassify:run:{runId}:stats");
         return entries.ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
     }
 

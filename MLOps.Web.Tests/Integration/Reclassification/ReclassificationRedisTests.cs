@@ -162,14 +162,14 @@ public sealed class ReclassificationRedisTests : IAsyncLifetime
         }
 
         var locks = new RedisRunLocks(redis, Microsoft.Extensions.Options.Options.Create(new MLOps.Web.Infrastructure.Redis.RedisOptions { KeyPrefix = _prefix }));
-        var held = await Task.Run(() => locks.Acquire("run", TimeSpan.FromSeconds(1)));
-        Assert.Throws<Hangfire.Storage.DistributedLockTimeoutException>(() => locks.Acquire("run", TimeSpan.FromMilliseconds(300)));
-        await Assert.ThrowsAsync<Hangfire.Storage.DistributedLockTimeoutException>(() => Task.Run(() => locks.Acquire("run", TimeSpan.FromMilliseconds(300))));
+        var held = await Task.Run(() => locks.AcquireAsync("run", TimeSpan.FromSeconds(1), CancellationToken.None));
+        await Assert.ThrowsAsync<Hangfire.Storage.DistributedLockTimeoutException>(() => locks.AcquireAsync("run", TimeSpan.FromMilliseconds(300), CancellationToken.None));
+        await Assert.ThrowsAsync<Hangfire.Storage.DistributedLockTimeoutException>(() => Task.Run(() => locks.AcquireAsync("run", TimeSpan.FromMilliseconds(300), CancellationToken.None)));
         Assert.True(await redis.GetDatabase().KeyExistsAsync(_prefix + "locks:run"));
 
         held.Dispose(); // released on another thread than it was taken on
-        using var again = locks.Acquire("run", TimeSpan.FromSeconds(1));
-        Assert.Throws<Hangfire.Storage.DistributedLockTimeoutException>(() => locks.Acquire("run", TimeSpan.FromMilliseconds(300)));
+        using var again = await locks.AcquireAsync("run", TimeSpan.FromSeconds(1), CancellationToken.None);
+        await Assert.ThrowsAsync<Hangfire.Storage.DistributedLockTimeoutException>(() => locks.AcquireAsync("run", TimeSpan.FromMilliseconds(300), CancellationToken.None));
     }
 
     [RequiresRedisFact]

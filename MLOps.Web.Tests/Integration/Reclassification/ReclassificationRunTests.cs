@@ -259,15 +259,14 @@ public sealed class ReclassificationRunTests
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         factory.Index.BeforeGetMany = (ids, ct) => ids.Contains("m0000") ? release.Task.WaitAsync(ct) : Task.CompletedTask;
         using var client = factory.CreateClient();
-        var storage = factory.Services.GetRequiredService<JobStorage>();
+        var runs = factory.Services.GetRequiredService<IRunRepository>();
 
         var accepted = await ReclassificationAppFactory.StartAsync(client, "christmas");
         string? chunkJob = null;
         for (var i = 0; i < 100 && chunkJob is null; i++)
         {
             await Task.Delay(100);
-            using var connection = storage.GetConnection();
-            chunkJob = connection.GetAllEntriesFromHash(RunStore.RunKey(accepted.JobId))?.GetValueOrDefault(RunStore.ChunkJobField(2));
+            chunkJob = (await runs.GetAsync(accepted.JobId, CancellationToken.None))?.ChunkJobs.GetValueOrDefault(2);
         }
 
         Assert.NotNull(chunkJob);
@@ -278,8 +277,7 @@ public sealed class ReclassificationRunTests
         var run = await ReclassificationAppFactory.WaitForRunAsync(client, accepted.JobId);
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.All(factory.Index.Documents, d => Assert.Equal(1, factory.Index.Writes[d.Id]));
-        using var check = storage.GetConnection();
-        Assert.NotEqual(chunkJob, check.GetAllEntriesFromHash(RunStore.RunKey(accepted.JobId))[RunStore.ChunkJobField(2)]);
+        Assert.NotEqual(chunkJob, (await runs.GetAsync(accepted.JobId, CancellationToken.None))!.ChunkJobs[2]);
     }
 
     [Fact]
@@ -398,7 +396,7 @@ public sealed class ReclassificationRunTests
         Assert.NotNull(job);
         Assert.Equal("30 4 * * 1", job.Cron);
         Assert.Equal("Europe/Paris", job.TimeZoneId);
-        Assert.Equal(nameof(ReclassificationJobs.RunAsync), job.Job.Method.Name);
+        Assert.Equal(nameof(ReclassificationCoordinatorJob.RunAsync), job.Job.Method.Name);
     }
 
     [Fact]

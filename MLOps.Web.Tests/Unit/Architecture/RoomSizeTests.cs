@@ -26,9 +26,6 @@ public sealed class RoomSizeTests
     {
         "Features/Catalog/CatalogCommands.cs: CatalogCommands.BenchAsync",
         "Features/Reclassification/ReclassificationBenchmark.cs: ReclassificationBenchmark.RunAsync",
-        "Features/Reclassification/ReclassificationJobs.cs",
-        "Features/Reclassification/ReclassificationJobs.cs: ReclassificationJobs.PlanAsync",
-        "Features/Reclassification/RunHistory.cs: RunHistory.Get",
         "Features/Trending/SlidingWindowCounter.cs",
         "Features/Trending/TrendingEndpoints.cs: TrendingEndpoints.Push",
         "Features/Trending/TrendingOptions.cs: TrendingOptionsValidator.Validate",

@@ -137,7 +137,7 @@ public static class ReclassificationBenchmark
         var id = await trigger.EnqueueAsync(labels, reason, cancellationToken);
         while (true)
         {
-            if (history.Get(id) is { } run && RunStatus.IsFinished(run.Status))
+            if (await history.GetAsync(id, cancellationToken) is { } run && RunStatus.IsFinished(run.Status))
             {
                 return (run, sw.Elapsed.TotalSeconds, CpuSeconds() - cpu);
             }

@@ -16,12 +16,12 @@ public static class ReclassificationEndpoints
             .WithSummary("Starts a reclassification run (the top trending tags, or the given labels); returns the Hangfire job id.")
             .WithRequestExample("""{"labels": ["christmas", "#WorldCup"], "reason": "manual"}""");
 
-        group.MapGet("/runs", (RunHistory history) => TypedResults.Ok(history.List()))
+        group.MapGet("/runs", async (RunHistory history, CancellationToken cancellationToken) => TypedResults.Ok(await history.ListAsync(cancellationToken)))
             .WithName("ListReclassificationRuns")
             .WithSummary("Run history, newest first: tags, model version, documents, duration, docs/s, failed chunks, status.");
 
-        group.MapGet("/runs/{id}", Results<Ok<ReclassificationRun>, ProblemHttpResult> (string id, RunHistory history) =>
-                history.Get(id) is { } run
+        group.MapGet("/runs/{id}", async Task<Results<Ok<ReclassificationRun>, ProblemHttpResult>> (string id, RunHistory history, CancellationToken cancellationToken) =>
+                await history.GetAsync(id, cancellationToken) is { } run
                     ? TypedResults.Ok(run)
                     : TypedResults.Problem(detail: $"No reclassification run '{id}'.", statusCode: StatusCodes.Status404NotFound, title: "Not found"))
             .WithName("GetReclassificationRun")

@@ -62,4 +62,10 @@ internal static partial class ReclassificationLog
 
     [LoggerMessage(EventId = 5020, Level = LogLevel.Information, Message = "Chunk {Chunk} of run {RunId}: another copy holds the chunk lock; this job waits {Delay}")]
     public static partial void ChunkBusy(ILogger logger, string runId, int chunk, TimeSpan delay);
+
+    [LoggerMessage(EventId = 5021, Level = LogLevel.Warning, Message = "Run record {Path} could not be read; it is left out")]
+    public static partial void RunFileUnreadable(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(EventId = 5022, Level = LogLevel.Warning, Message = "Chunk {Chunk} of run {RunId} failed after its retries but could not be listed as failed; the coordinator's chunk check lists it")]
+    public static partial void ChunkFailureNotRecorded(ILogger logger, Exception exception, string runId, int chunk);
 }

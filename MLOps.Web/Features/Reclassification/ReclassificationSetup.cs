@@ -27,11 +27,12 @@ public static class ReclassificationSetup
                 "Reclassification:ProgressInterval and Reclassification:StartupPollInterval must be positive.")
             .ValidateOnStart();
 
-        builder.Services.AddSingleton<IRunLocks>(sp => sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled
-            ? ActivatorUtilities.CreateInstance<RedisRunLocks>(sp)
-            : ActivatorUtilities.CreateInstance<StorageRunLocks>(sp));
-        builder.Services.AddSingleton<RunStore>();
+        AddRunStorage(builder.Services);
         builder.Services.AddSingleton<RunHistory>();
+        builder.Services.AddSingleton<DashboardProgress>();
+        builder.Services.AddSingleton<ChunkDispatcher>();
+        builder.Services.AddSingleton<RunMonitor>();
+        builder.Services.AddSingleton<RunCompletion>();
         builder.Services.AddSingleton<ChunkScorer>();
         builder.Services.AddSingleton<IReclassificationTrigger, ReclassificationTrigger>();
         builder.Services.AddSingleton<IEmbeddingCache>(sp =>
@@ -51,6 +52,22 @@ public static class ReclassificationSetup
         builder.Services.AddHostedService<ReclassificationStartup>();
         return builder;
     }
+
+    /// <summary>
+    /// Where runs and their locks live: Redis when it is configured (shared by every replica), else
+    /// files in the data directory and in-process locks (one replica). The one place that decides.
+    /// </summary>
+    private static void AddRunStorage(IServiceCollection services)
+    {
+        services.AddSingleton<IRunLocks>(sp => UsesRedis(sp)
+            ? ActivatorUtilities.CreateInstance<RedisRunLocks>(sp)
+            : new InProcessRunLocks());
+        services.AddSingleton<IRunRepository>(sp => UsesRedis(sp)
+            ? ActivatorUtilities.CreateInstance<RedisRunRepository>(sp)
+            : ActivatorUtilities.CreateInstance<FileRunRepository>(sp));
+    }
+
+    private static bool UsesRedis(IServiceProvider sp) => sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled;
 
     private static bool IsCron(string cron)
     {

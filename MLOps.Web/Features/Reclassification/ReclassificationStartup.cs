@@ -12,12 +12,15 @@ namespace MLOps.Web.Features.Reclassification;
 /// At startup: registers the recurring job <c>reclassify-trending</c>, then, when no document of the
 /// index has ever been classified, waits (up to <see cref="ReclassificationOptions.StartupTimeout"/>)
 /// for an active model, documents and trending tags, and enqueues one run. Replicas starting together
-/// enqueue one run between them (a claim under a distributed lock in job storage).
+/// enqueue one run between them (a claim under a distributed lock, recorded in the run repository).
 /// </summary>
 public sealed class ReclassificationStartup(
-    IServiceProvider services,
+    IScorerProvider scorers,
+    ICatalogIndex index,
+    ITrendingReader trending,
     IRecurringJobManager recurring,
-    RunStore store,
+    IRunRepository runs,
+    IRunLocks locks,
     IReclassificationTrigger trigger,
     IOptions<ReclassificationOptions> options,
     TimeProvider time,
@@ -35,15 +38,6 @@ public sealed class ReclassificationStartup(
             return;
         }
 
-        var scorers = services.GetService<IScorerProvider>();
-        var index = services.GetService<ICatalogIndex>();
-        var trending = services.GetService<ITrendingReader>();
-        if (scorers is null || index is null || trending is null)
-        {
-            ReclassificationLog.StartupNotNeeded(logger, "no scorer, catalog or trending service is registered");
-            return;
-        }
-
         var deadline = time.GetUtcNow() + o.StartupTimeout;
         var waitingFor = "the first check";
         while (!stoppingToken.IsCancellationRequested)
@@ -56,7 +50,7 @@ public sealed class ReclassificationStartup(
                     : "";
                 if (waitingFor.Length == 0)
                 {
-                    await EnqueueWhenNeverClassifiedAsync(index, stoppingToken);
+                    await EnqueueWhenNeverClassifiedAsync(stoppingToken);
                     return;
                 }
             }
@@ -100,7 +94,7 @@ public sealed class ReclassificationStartup(
 
             recurring.AddOrUpdate(
                 RecurringJobId,
-                Job.FromExpression<ReclassificationJobs>(j => j.RunAsync(null, "schedule", null, CancellationToken.None)),
+                Job.FromExpression<ReclassificationCoordinatorJob>(j => j.RunAsync(null, "schedule", null, CancellationToken.None)),
                 o.Cron,
                 new RecurringJobOptions { TimeZone = TimeZoneInfo.FindSystemTimeZoneById(o.TimeZone) });
             ReclassificationLog.Scheduled(logger, RecurringJobId, o.Cron, o.TimeZone);
@@ -111,17 +105,17 @@ public sealed class ReclassificationStartup(
         }
     }
 
-    private async Task EnqueueWhenNeverClassifiedAsync(ICatalogIndex index, CancellationToken cancellationToken)
+    private async Task EnqueueWhenNeverClassifiedAsync(CancellationToken cancellationToken)
     {
-        if (await AnyClassifiedAsync(index, cancellationToken))
+        if (await AnyClassifiedAsync(cancellationToken))
         {
             ReclassificationLog.StartupNotNeeded(logger, "the index has classified documents");
             return;
         }
 
-        using (store.Lock(RunStore.StartupLockResource, TimeSpan.FromSeconds(30)))
+        await using (await locks.AcquireAsync(RunLockNames.Startup, TimeSpan.FromSeconds(30), cancellationToken))
         {
-            if (store.AnyRunOrStartupClaim())
+            if (await runs.AnyRunOrStartupClaimAsync(cancellationToken))
             {
                 ReclassificationLog.StartupNotNeeded(logger, "a run was already recorded or claimed by another replica");
                 return;
@@ -129,13 +123,13 @@ public sealed class ReclassificationStartup(
 
             const string why = "startup: the index has never been classified";
             var jobId = await trigger.EnqueueAsync(null, why, cancellationToken);
-            store.ClaimStartup(jobId, time.GetUtcNow());
+            await runs.ClaimStartupAsync(jobId, time.GetUtcNow(), cancellationToken);
             ReclassificationLog.StartupEnqueued(logger, jobId, why);
         }
     }
 
     /// <summary>True as soon as one document carries <c>classification_model</c>; scans in pages of 500.</summary>
-    private static async Task<bool> AnyClassifiedAsync(ICatalogIndex index, CancellationToken cancellationToken)
+    private async Task<bool> AnyClassifiedAsync(CancellationToken cancellationToken)
     {
         var page = new List<string>(500);
         await foreach (var id in index.ScanIdsAsync(cancellationToken))

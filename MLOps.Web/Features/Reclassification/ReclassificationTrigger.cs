@@ -20,7 +20,7 @@ public sealed class ReclassificationTrigger(IBackgroundJobClient jobs) : IReclas
         var args = labels?.ToArray();
         var why = string.IsNullOrWhiteSpace(reason) ? "manual" : reason.Trim();
         var id = jobs.Create(
-            Job.FromExpression<ReclassificationJobs>(j => j.RunAsync(args, why, null, CancellationToken.None)),
+            Job.FromExpression<ReclassificationCoordinatorJob>(j => j.RunAsync(args, why, null, CancellationToken.None)),
             new EnqueuedState(ReclassificationJobs.CoordinatorQueue));
         return Task.FromResult(id);
     }

@@ -1,55 +1,52 @@
+using Hangfire;
+using Hangfire.Storage;
+
 namespace MLOps.Web.Features.Reclassification;
 
-/// <summary>Builds the run views of <c>GET /api/reclassify/runs</c> from job storage.</summary>
-public sealed class RunHistory(RunStore store, TimeProvider time)
+/// <summary>Builds the run views of <c>GET /api/reclassify/runs</c> from the run repository.</summary>
+public sealed class RunHistory(IRunRepository runs, JobStorage storage, TimeProvider time)
 {
-    public IReadOnlyList<ReclassificationRun> List() =>
-        [.. store.ListRunIds().Select(Get).OfType<ReclassificationRun>()];
+    public async Task<IReadOnlyList<ReclassificationRun>> ListAsync(CancellationToken cancellationToken)
+    {
+        var views = new List<ReclassificationRun>();
+        foreach (var state in await runs.ListAsync(cancellationToken))
+        {
+            views.Add(await ViewAsync(state, cancellationToken));
+        }
+
+        return views;
+    }
 
     /// <summary>The run, a pending view when its job is queued but not started, or null when unknown.</summary>
-    public ReclassificationRun? Get(string runId)
+    public async Task<ReclassificationRun?> GetAsync(string runId, CancellationToken cancellationToken) =>
+        await runs.GetAsync(runId, cancellationToken) is { } state ? await ViewAsync(state, cancellationToken) : Pending(runId);
+
+    private async Task<ReclassificationRun> ViewAsync(RunState state, CancellationToken cancellationToken) =>
+        state.Plan is { } plan ? Planned(state, plan, await runs.GetProgressAsync(state.RunId, cancellationToken)) : Unplanned(state);
+
+    /// <summary>A run before its plan was stored: planning, skipped, or failed while planning.</summary>
+    private static ReclassificationRun Unplanned(RunState state) => new()
     {
-        var hash = store.GetRunHash(runId);
-        if (hash is null)
-        {
-            return Pending(runId);
-        }
+        Id = state.RunId,
+        Status = state.Status,
+        Reason = state.Reason,
+        CreatedAt = state.CreatedAt,
+        FinishedAt = state.FinishedAt,
+        Error = state.Error,
+        DashboardUrl = ReclassificationTrigger.DashboardUrl(state.RunId),
+    };
 
-        var plan = store.GetPlan(runId);
-        var status = hash.GetValueOrDefault("Status") ?? RunStatus.Planning;
-        var created = RunStore.Parse(hash.GetValueOrDefault("CreatedAt"));
-        var finishedAt = RunStore.Parse(hash.GetValueOrDefault("FinishedAt"));
-        if (plan is null)
-        {
-            return new ReclassificationRun
-            {
-                Id = runId,
-                Status = status,
-                Reason = hash.GetValueOrDefault("Reason"),
-                CreatedAt = created,
-                FinishedAt = finishedAt,
-                Error = hash.GetValueOrDefault("Error"),
-                DashboardUrl = ReclassificationTrigger.DashboardUrl(runId),
-            };
-        }
-
-        var done = store.GetDone(runId);
-        var failed = store.GetFailed(runId);
-        var stats = store.GetStats(runId);
-        var errors = store.GetErrors(runId);
-        var finishedChunks = done.Union(failed).Where(c => c < plan.ChunkCount).ToList();
-        var docsFinished = finishedChunks.Sum(c => (long)plan.ChunkSizes[c]);
-        var docsDone = done.Sum(c => stats.TryGetValue(c, out var s) ? (long)s.Documents : 0);
-        var end = finishedAt ?? time.GetUtcNow();
-        var duration = Math.Max((end - plan.StartedAt).TotalSeconds, 0);
-        var percent = plan.TotalDocuments == 0 ? 100 : 100.0 * docsFinished / plan.TotalDocuments;
-        double? eta = RunStatus.IsFinished(status) ? 0
-            : docsFinished > 0 ? duration * (plan.TotalDocuments - docsFinished) / docsFinished
-            : null;
+    private ReclassificationRun Planned(RunState state, RunPlan plan, RunProgress progress)
+    {
+        var outcome = RunOutcome.OfChunks(plan, progress);
+        var estimate = ProgressEstimate.Of(plan, progress.Finished, state.FinishedAt ?? time.GetUtcNow());
+        var duration = estimate.Elapsed.TotalSeconds;
+        var docsDone = progress.Done.Where(c => c < plan.ChunkCount).Sum(c => progress.Stats.TryGetValue(c, out var s) ? (long)s.Documents : 0);
+        double? eta = RunOutcome.IsFinishedStatus(state.Status) ? 0 : estimate.Eta?.TotalSeconds;
         return new ReclassificationRun
         {
-            Id = runId,
-            Status = status,
+            Id = state.RunId,
+            Status = state.Status,
             Reason = plan.Reason,
             Tags = [.. plan.Tags.Select(t => t.Tag)],
             Fields = [.. plan.Tags.Select(t => t.Field)],
@@ -57,29 +54,31 @@ public sealed class RunHistory(RunStore store, TimeProvider time)
             Documents = plan.TotalDocuments,
             DocumentsDone = docsDone,
             Chunks = plan.ChunkCount,
-            ChunksDone = done.Count,
-            FailedChunks = [.. failed.Order().Select(c => new FailedChunk(c, hash.GetValueOrDefault(RunStore.ChunkJobField(c)), errors.GetValueOrDefault(c)))],
-            DocumentsEmbedded = stats.Values.Sum(s => (long)s.Embedded),
-            EmbeddingCacheHits = stats.Values.Sum(s => (long)s.CacheHits),
+            ChunksDone = outcome.ChunksDone,
+            FailedChunks = [.. progress.Failed.Where(c => !progress.Done.Contains(c)).Order()
+                .Select(c => new FailedChunk(c, state.ChunkJobs.GetValueOrDefault(c), progress.Errors.GetValueOrDefault(c)))],
+            DocumentsEmbedded = progress.Stats.Values.Sum(s => (long)s.Embedded),
+            EmbeddingCacheHits = progress.Stats.Values.Sum(s => (long)s.CacheHits),
             RemovedFields = plan.RemoveFields,
-            CreatedAt = created,
+            CreatedAt = state.CreatedAt,
             StartedAt = plan.StartedAt,
-            FinishedAt = finishedAt,
+            FinishedAt = state.FinishedAt,
             DurationSeconds = Math.Round(duration, 3),
             DocsPerSecond = duration > 0 ? Math.Round(docsDone / duration, 1) : null,
-            Percent = Math.Round(percent, 1),
+            Percent = Math.Round(estimate.Percent, 1),
             EtaSeconds = eta is { } e ? Math.Round(e, 1) : null,
-            Error = hash.GetValueOrDefault("Error"),
-            DashboardUrl = ReclassificationTrigger.DashboardUrl(runId),
+            Error = state.Error,
+            DashboardUrl = ReclassificationTrigger.DashboardUrl(state.RunId),
         };
     }
 
+    /// <summary>A coordinator job that has not started: what its job arguments say, or null when the id is no run's job.</summary>
     private ReclassificationRun? Pending(string runId)
     {
-        Hangfire.Storage.JobData? data;
+        JobData? data;
         try
         {
-            using var connection = store.Connect();
+            using var connection = storage.GetConnection();
             data = connection.GetJobData(runId);
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or OverflowException)
@@ -87,7 +86,7 @@ public sealed class RunHistory(RunStore store, TimeProvider time)
             return null;
         }
 
-        if (data?.Job is not { } job || job.Type != typeof(ReclassificationJobs) || job.Method.Name != nameof(ReclassificationJobs.RunAsync))
+        if (data?.Job is not { } job || job.Type != typeof(ReclassificationCoordinatorJob) || job.Method.Name != nameof(ReclassificationCoordinatorJob.RunAsync))
         {
             return null;
         }

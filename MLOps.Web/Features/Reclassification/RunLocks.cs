@@ -1,4 +1,5 @@
-using Hangfire;
+using System.Diagnostics;
+using System.Globalization;
 using Hangfire.Storage;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Redis;
@@ -6,44 +7,114 @@ using StackExchange.Redis;
 
 namespace MLOps.Web.Features.Reclassification;
 
-/// <summary>Distributed locks of the reclassification runs (run lock, chunk locks, completion).</summary>
-public interface IRunLocks
+/// <summary>A held lock; released once, by whichever of <see cref="Dispose"/> or <see cref="DisposeAsync"/> comes first.</summary>
+public sealed class RunLock(Func<ValueTask> releaseAsync, Action release) : IDisposable, IAsyncDisposable
 {
-    /// <summary>Takes the lock or throws <see cref="DistributedLockTimeoutException"/> after <paramref name="timeout"/>.</summary>
-    IDisposable Acquire(string resource, TimeSpan timeout);
-}
+    private int _released;
 
-/// <summary>
-/// Locks in Hangfire's job storage (the InMemory storage: the owner is the connection, held until disposed).
-/// </summary>
-public sealed class StorageRunLocks(JobStorage storage) : IRunLocks
-{
-    public IDisposable Acquire(string resource, TimeSpan timeout)
+    public void Dispose()
     {
-        var connection = storage.GetConnection();
-        try
+        if (Interlocked.Exchange(ref _released, 1) == 0)
         {
-            return new Handle(connection, connection.AcquireDistributedLock(resource, timeout));
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
+            release();
         }
     }
 
-    private sealed class Handle(IStorageConnection connection, IDisposable inner) : IDisposable
-    {
-        private int _disposed;
+    public ValueTask DisposeAsync() =>
+        Interlocked.Exchange(ref _released, 1) == 0 ? releaseAsync() : ValueTask.CompletedTask;
+}
 
-        public void Dispose()
+/// <summary>Distributed locks of the reclassification runs (run lock, chunk locks, completion, startup claim).</summary>
+public interface IRunLocks
+{
+    /// <summary>Takes the lock or throws <see cref="DistributedLockTimeoutException"/> after <paramref name="timeout"/>.</summary>
+    Task<RunLock> AcquireAsync(string resource, TimeSpan timeout, CancellationToken cancellationToken);
+}
+
+/// <summary>The lock resources; the completion lock's is the repository's own.</summary>
+public static class RunLockNames
+{
+    /// <summary>Held by a run's coordinator for the whole run: runs never overlap.</summary>
+    public const string Run = "reclassify:lock";
+
+    /// <summary>Held while replicas starting together decide which one enqueues the startup run.</summary>
+    public const string Startup = "reclassify:startup-lock";
+
+    /// <summary>Held by the copy of a chunk job that scores the chunk.</summary>
+    public static string Chunk(string runId, int chunk) =>
+        string.Create(CultureInfo.InvariantCulture, $"reclassify:run:{runId}:chunk:{chunk}");
+}
+
+/// <summary>
+/// Locks of one process (the embedded defaults: one replica, Hangfire's InMemory storage). Not
+/// re-entrant: a second taker waits, whatever its thread.
+/// </summary>
+public sealed class InProcessRunLocks : IRunLocks
+{
+    private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    public async Task<RunLock> AcquireAsync(string resource, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Entry entry;
+        lock (_entries)
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            if (!_entries.TryGetValue(resource, out entry!))
             {
-                inner.Dispose();
-                connection.Dispose();
+                entry = new Entry();
+                _entries[resource] = entry;
+            }
+
+            entry.Users++;
+        }
+
+        var taken = false;
+        try
+        {
+            taken = await entry.Gate.WaitAsync(timeout, cancellationToken);
+        }
+        finally
+        {
+            if (!taken)
+            {
+                Leave(resource, entry);
             }
         }
+
+        if (!taken)
+        {
+            throw new DistributedLockTimeoutException(resource);
+        }
+
+        void Release()
+        {
+            entry.Gate.Release();
+            Leave(resource, entry);
+        }
+
+        return new RunLock(() =>
+        {
+            Release();
+            return ValueTask.CompletedTask;
+        }, Release);
+    }
+
+    /// <summary>Forgets the resource's semaphore once nobody holds or waits for it (chunk locks are many).</summary>
+    private void Leave(string resource, Entry entry)
+    {
+        lock (_entries)
+        {
+            if (--entry.Users == 0)
+            {
+                _entries.Remove(resource);
+                entry.Gate.Dispose();
+            }
+        }
+    }
+
+    private sealed class Entry
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public int Users { get; set; }
     }
 }
 
@@ -52,65 +123,51 @@ public sealed class StorageRunLocks(JobStorage storage) : IRunLocks
 /// token). Not Hangfire.Redis.StackExchange's lock: that one counts a lock as re-entered when its key
 /// is in a per-thread set of held locks, and an async job releases on another thread than it took
 /// the lock on, so a later job on the first thread would walk through a lock it does not hold.
+/// A lock whose process died expires on its own after 30 s.
 /// </summary>
 public sealed class RedisRunLocks(IConnectionMultiplexer redis, IOptions<RedisOptions> options) : IRunLocks
 {
     private static readonly TimeSpan Hold = TimeSpan.FromSeconds(30);
 
-    public IDisposable Acquire(string resource, TimeSpan timeout)
+    public async Task<RunLock> AcquireAsync(string resource, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
         RedisKey key = options.Value.KeyPrefix + "locks:" + resource;
         var token = Guid.NewGuid().ToString("N");
-        var deadline = DateTime.UtcNow + timeout;
+        var clock = Stopwatch.StartNew();
         var attempt = 0;
         while (true)
         {
-            if (db.LockTake(key, token, Hold))
+            if (await db.LockTakeAsync(key, token, Hold))
             {
-                return new Handle(db, key, token);
+                return Held(db, key, token);
             }
 
-            if (DateTime.UtcNow >= deadline)
+            if (clock.Elapsed >= timeout)
             {
                 throw new DistributedLockTimeoutException(resource);
             }
 
-            Thread.Sleep(Math.Min(25 * ++attempt, 250));
+            await Task.Delay(Math.Min(25 * ++attempt, 250), cancellationToken);
         }
     }
 
-    private sealed class Handle : IDisposable
+    private static RunLock Held(IDatabase db, RedisKey key, string token)
     {
-        private readonly IDatabase _db;
-        private readonly RedisKey _key;
-        private readonly string _token;
-        private readonly Timer _renew;
-        private int _disposed;
-
-        public Handle(IDatabase db, RedisKey key, string token)
-        {
-            (_db, _key, _token) = (db, key, token);
-            _renew = new Timer(_ =>
+        var renew = new Timer(_ => db.LockExtendAsync(key, token, Hold).ContinueWith(
+            // The next tick tries again; the lock expires on its own if Redis stays away.
+            t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default),
+            null, Hold / 3, Hold / 3);
+        return new RunLock(
+            async () =>
             {
-                try
-                {
-                    _db.LockExtend(_key, _token, Hold);
-                }
-                catch (RedisException)
-                {
-                    // the next tick tries again; the lock expires on its own if Redis stays away
-                }
-            }, null, Hold / 3, Hold / 3);
-        }
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+                await renew.DisposeAsync();
+                await db.LockReleaseAsync(key, token);
+            },
+            () =>
             {
-                _renew.Dispose();
-                _db.LockRelease(_key, _token);
-            }
-        }
+                renew.Dispose();
+                db.LockRelease(key, token);
+            });
     }
 }

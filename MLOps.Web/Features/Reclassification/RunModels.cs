@@ -3,21 +3,6 @@ namespace MLOps.Web.Features.Reclassification;
 /// <summary>A tag a run scores: the trending key, the label the model sees, the index field written.</summary>
 public sealed record RunTag(string Tag, string Label, string Field);
 
-/// <summary>Run statuses, as the API reports them.</summary>
-public static class RunStatus
-{
-    public const string Pending = "pending";
-    public const string Planning = "planning";
-    public const string Running = "running";
-    public const string Succeeded = "succeeded";
-    public const string CompletedWithFailures = "completed_with_failures";
-    public const string Failed = "failed";
-    public const string Skipped = "skipped";
-
-    public static bool IsFinished(string? status) =>
-        status is Succeeded or CompletedWithFailures or Failed or Skipped;
-}
-
 /// <summary>Everything a run fixes when it starts; chunks read it, so every chunk scores the same way.</summary>
 public sealed record RunPlan
 {

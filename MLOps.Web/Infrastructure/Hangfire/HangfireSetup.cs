@@ -82,7 +82,9 @@ public static class HangfireSetup
                 });
             }
 
-            return new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromDays(7) });
+            // GUID job ids: a reclassification run's id is its job id, and the embedded run history
+            // (files in the data directory) outlives this storage; numbers would start again at 1.
+            return new InMemoryStorage(new InMemoryStorageOptions { MaxExpirationTime = TimeSpan.FromDays(7), IdType = InMemoryStorageIdType.Guid });
         });
         builder.Services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         builder.Services.AddHangfire((sp, config) =>

@@ -1,0 +1,151 @@
+using Hangfire;
+using Hangfire.Server;
+using Hangfire.Storage;
+using Microsoft.Extensions.Options;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Trending;
+
+namespace MLOps.Web.Features.Reclassification;
+
+/// <summary>
+/// The coordinator of a run (queue <c>default</c>; its Hangfire job id is the run id). It holds the
+/// run lock (runs never overlap), gathers what <see cref="RunPlanner"/> needs and stores the plan,
+/// has <see cref="ChunkDispatcher"/> enqueue one <see cref="ReclassificationChunkJob"/> per chunk,
+/// watches the run (<see cref="RunMonitor"/>) and records it (<see cref="RunCompletion"/>). Everything
+/// about a run lives in <see cref="IRunRepository"/>, so a coordinator re-queued after a crash resumes
+/// the run where it was.
+/// </summary>
+public sealed class ReclassificationCoordinatorJob(
+    IRunRepository runs,
+    IRunLocks locks,
+    ICatalogIndex index,
+    IScorerProvider scorers,
+    ITrendingReader trending,
+    ChunkDispatcher dispatcher,
+    RunMonitor monitor,
+    RunCompletion completion,
+    IOptions<ReclassificationOptions> options,
+    TimeProvider time,
+    ILogger<ReclassificationCoordinatorJob> logger)
+{
+    /// <summary>Coordinates one run. <paramref name="labels"/> null: the top trending tags.</summary>
+    [JobDisplayName("Reclassify: {1}")]
+    [AutomaticRetry(Attempts = 2, DelaysInSeconds = [30, 120])]
+    [ReclassificationStateFilter]
+    public async Task RunAsync(string[]? labels, string reason, PerformContext? context, CancellationToken cancellationToken)
+    {
+        var runId = context?.BackgroundJob.Id ?? throw new InvalidOperationException("A reclassification run is a Hangfire job.");
+        var o = options.Value;
+        RunLock runLock;
+        try
+        {
+            // A run that just finished still holds the lock until its coordinator's next progress
+            // check: wait that long, so a run started right after another starts now, not after BusyRetryDelay.
+            runLock = await locks.AcquireAsync(RunLockNames.Run, LockWait(o), cancellationToken);
+        }
+        catch (DistributedLockTimeoutException)
+        {
+            ReclassificationLog.Busy(logger, runId, o.BusyRetryDelay);
+            throw new RunInProgressException(o.BusyRetryDelay);
+        }
+
+        await using (runLock)
+        {
+            await RunLockedAsync(runId, labels, reason, cancellationToken);
+        }
+    }
+
+    /// <summary>How long a run waits for the previous one's lock: one progress interval (at most 10 s) plus a second.</summary>
+    internal static TimeSpan LockWait(ReclassificationOptions o) =>
+        TimeSpan.FromSeconds(Math.Min(o.ProgressInterval.TotalSeconds, 10) + 1);
+
+    private async Task RunLockedAsync(string runId, string[]? labels, string reason, CancellationToken cancellationToken)
+    {
+        var state = await runs.GetAsync(runId, cancellationToken);
+        RunPlan? plan;
+        switch (RunOutcome.NextStep(state))
+        {
+            case RunStep.None:
+                return;
+            case RunStep.Resume:
+                plan = state!.Plan!;
+                var finished = (await runs.GetProgressAsync(runId, cancellationToken)).Finished.Count;
+                ReclassificationLog.Resuming(logger, runId, finished, plan.ChunkCount);
+                break;
+            default:
+                plan = await PlanOrRecordFailureAsync(runId, labels, reason, cancellationToken);
+                if (plan is null)
+                {
+                    return;
+                }
+
+                break;
+        }
+
+        await dispatcher.EnsureAsync(plan, cancellationToken);
+        await monitor.WatchAsync(plan, cancellationToken);
+        await completion.TryCompleteAsync(plan, cancellationToken);
+    }
+
+    private async Task<RunPlan?> PlanOrRecordFailureAsync(string runId, string[]? labels, string reason, CancellationToken cancellationToken)
+    {
+        await runs.MarkPlanningAsync(runId, reason, time.GetUtcNow(), cancellationToken);
+        try
+        {
+            return await PlanAsync(runId, labels, reason, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            ReclassificationLog.PlanningFailed(logger, ex, runId);
+            await runs.FinishAsync(runId, RunOutcome.PlanningFailed(ex.Message), time.GetUtcNow(), cancellationToken);
+            throw;
+        }
+    }
+
+    /// <summary>Gathers the planner's inputs and stores the plan; null when there is nothing to score (the run is recorded skipped).</summary>
+    private async Task<RunPlan?> PlanAsync(string runId, string[]? labels, string reason, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var snapshot = labels is { Length: > 0 } ? null : await trending.GetTopAsync(o.TopTags, cancellationToken);
+        var tags = RunPlanner.SelectTags(labels, snapshot, o.TopTags);
+        var now = time.GetUtcNow();
+        if (tags.Count == 0)
+        {
+            await runs.FinishAsync(runId, RunOutcome.Skipped(RunPlanner.NoTags), now, cancellationToken);
+            ReclassificationLog.Skipped(logger, runId, RunPlanner.NoTags);
+            return null;
+        }
+
+        // The model version is fixed here, once: every chunk leases this id even if another is promoted meanwhile.
+        ModelDescriptor model;
+        using (var lease = await scorers.AcquireAsync(null, cancellationToken))
+        {
+            model = lease.Scorer.Model;
+        }
+
+        var ids = new List<string>();
+        await foreach (var id in index.ScanIdsAsync(cancellationToken))
+        {
+            ids.Add(id);
+        }
+
+        var planned = RunPlanner.Plan(new RunPlanInputs
+        {
+            RunId = runId,
+            Reason = reason,
+            Tags = tags,
+            ModelId = model.Id,
+            ModelSha256 = model.Sha256,
+            DocumentIds = ids,
+            FieldTimes = await runs.GetFieldTimesAsync(cancellationToken),
+            Now = now,
+            Options = o,
+        });
+        await runs.SavePlanAsync(planned.Plan, planned.Chunks, cancellationToken);
+        var plan = planned.Plan;
+        var tagList = string.Join(", ", tags.Select(t => t.Tag));
+        ReclassificationLog.Planned(logger, runId, tagList, model.Id, plan.TotalDocuments, plan.ChunkCount, reason);
+        return plan;
+    }
+}
