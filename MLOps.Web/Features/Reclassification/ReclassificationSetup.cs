@@ -27,30 +27,40 @@ public static class ReclassificationSetup
                 "Reclassification:ProgressInterval and Reclassification:StartupPollInterval must be positive.")
             .ValidateOnStart();
 
-        builder.Services.AddSingleton<IRunLocks>(sp => sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled
-            ? ActivatorUtilities.CreateInstance<RedisRunLocks>(sp)
-            : ActivatorUtilities.CreateInstance<StorageRunLocks>(sp));
+        AddStorage(builder.Services, StorageTopology.Of(builder));
         builder.Services.AddSingleton<RunStore>();
         builder.Services.AddSingleton<RunHistory>();
         builder.Services.AddSingleton<ChunkScorer>();
         builder.Services.AddSingleton<IReclassificationTrigger, ReclassificationTrigger>();
-        builder.Services.AddSingleton<IEmbeddingCache>(sp =>
-        {
-            var kind = sp.GetRequiredService<IOptions<ReclassificationOptions>>().Value.EmbeddingCache;
-            var redisEnabled = sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled;
-            return kind switch
-            {
-                EmbeddingCacheKind.None => new NoEmbeddingCache(),
-                EmbeddingCacheKind.Redis or EmbeddingCacheKind.Auto when redisEnabled =>
-                    new RedisEmbeddingCache(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisOptions>>()),
-                EmbeddingCacheKind.Redis => throw new OptionsValidationException(ReclassificationOptions.SectionName, typeof(ReclassificationOptions),
-                    ["Reclassification:EmbeddingCache is Redis but Redis:ConnectionString is not set."]),
-                _ => ActivatorUtilities.CreateInstance<DiskEmbeddingCache>(sp),
-            };
-        });
         builder.Services.AddHostedService<ReclassificationStartup>();
         return builder;
     }
+
+    /// <summary>
+    /// Every backend choice of this feature, from the host's one <see cref="StorageTopology"/>: run
+    /// locks and the embedding cache (validated on start: EmbeddingCache=Redis needs Redis).
+    /// </summary>
+    private static void AddStorage(IServiceCollection services, StorageTopology topology)
+    {
+        services.AddOptions<ReclassificationOptions>()
+            .Validate(o => topology.RequireRedis(o.EmbeddingCache == EmbeddingCacheKind.Redis, EmbeddingCacheNeedsRedis) is null, EmbeddingCacheNeedsRedis);
+
+        services.AddSingleton<IRunLocks>(sp => topology.UsesRedis
+            ? ActivatorUtilities.CreateInstance<RedisRunLocks>(sp)
+            : ActivatorUtilities.CreateInstance<StorageRunLocks>(sp));
+        services.AddSingleton<IEmbeddingCache>(sp =>
+            sp.GetRequiredService<IOptions<ReclassificationOptions>>().Value.EmbeddingCache switch
+            {
+                EmbeddingCacheKind.None => new NoEmbeddingCache(),
+                EmbeddingCacheKind.Redis or EmbeddingCacheKind.Auto when topology.UsesRedis =>
+                    new RedisEmbeddingCache(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisOptions>>()),
+                EmbeddingCacheKind.Redis => throw new OptionsValidationException(ReclassificationOptions.SectionName, typeof(ReclassificationOptions),
+                    [EmbeddingCacheNeedsRedis]),
+                _ => ActivatorUtilities.CreateInstance<DiskEmbeddingCache>(sp),
+            });
+    }
+
+    private const string EmbeddingCacheNeedsRedis = "Reclassification:EmbeddingCache is Redis but Redis:ConnectionString is not set.";
 
     private static bool IsCron(string cron)
     {
