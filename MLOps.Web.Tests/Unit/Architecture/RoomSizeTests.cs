@@ -24,7 +24,6 @@ public sealed class RoomSizeTests
     /// </summary>
     private static readonly HashSet<string> KnownOversize = new(StringComparer.Ordinal)
     {
-        "Features/Catalog/CatalogCommands.cs: CatalogCommands.BenchAsync",
         "Features/Catalog/CatalogImporter.cs",
         "Features/Catalog/CatalogImporter.cs: CatalogImporter.HandleLineAsync",
         "Features/Catalog/CatalogSearchService.cs: CatalogSearchService.SearchAsync",
@@ -38,7 +37,6 @@ public sealed class RoomSizeTests
         "Features/Models/ModelRegistry.cs",
         "Features/Models/ModelRegistry.cs: ModelRegistry.InitializeAsync",
         "Features/Models/ModelRegistry.cs: ModelRegistry.RegisterAsync",
-        "Features/Reclassification/ReclassificationBenchmark.cs: ReclassificationBenchmark.RunAsync",
         "Features/Reclassification/ReclassificationJobs.cs",
         "Features/Reclassification/ReclassificationJobs.cs: ReclassificationJobs.PlanAsync",
         "Features/Reclassification/RunHistory.cs: RunHistory.Get",

@@ -10,11 +10,6 @@ public static class ReclassificationSetup
 {
     public static IHostApplicationBuilder AddReclassification(this IHostApplicationBuilder builder)
     {
-        if (ReclassificationBenchmark.IsVerb(Environment.GetCommandLineArgs().Skip(1)))
-        {
-            builder.Configuration.AddInMemoryCollection(ReclassificationBenchmark.HostSettings);
-        }
-
         builder.Services.AddOptions<ReclassificationOptions>()
             .BindConfiguration(ReclassificationOptions.SectionName)
             .ValidateDataAnnotations()
