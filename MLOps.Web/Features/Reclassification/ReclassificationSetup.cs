@@ -8,6 +8,8 @@ namespace MLOps.Web.Features.Reclassification;
 /// <summary>Registration of the reclassification feature.</summary>
 public static class ReclassificationSetup
 {
+    private const string EmbeddingCacheNeedsRedis = "Reclassification:EmbeddingCache is Redis but Redis:ConnectionString is not set.";
+
     public static IHostApplicationBuilder AddReclassification(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ReclassificationOptions>()
@@ -32,8 +34,9 @@ public static class ReclassificationSetup
     }
 
     /// <summary>
-    /// Every backend choice of this feature, from the host's one <see cref="StorageTopology"/>: run
-    /// locks and the embedding cache (validated on start: EmbeddingCache=Redis needs Redis).
+    /// Every backend choice of this feature, in one place, from the host's one <see cref="StorageTopology"/>:
+    /// run locks and the embedding cache (validated on start: EmbeddingCache=Redis needs Redis).
+    /// Another store that has a Redis and an embedded form chooses here too.
     /// </summary>
     private static void AddStorage(IServiceCollection services, StorageTopology topology)
     {
@@ -54,8 +57,6 @@ public static class ReclassificationSetup
                 _ => ActivatorUtilities.CreateInstance<DiskEmbeddingCache>(sp),
             });
     }
-
-    private const string EmbeddingCacheNeedsRedis = "Reclassification:EmbeddingCache is Redis but Redis:ConnectionString is not set.";
 
     private static bool IsCron(string cron)
     {
