@@ -40,14 +40,9 @@ public sealed class RoomSizeTests
         "Features/Reclassification/ReclassificationJobs.cs",
         "Features/Reclassification/ReclassificationJobs.cs: ReclassificationJobs.PlanAsync",
         "Features/Reclassification/RunHistory.cs: RunHistory.Get",
-        "Features/Trending/SlidingWindowCounter.cs",
-        "Features/Trending/TrendingEndpoints.cs: TrendingEndpoints.Push",
-        "Features/Trending/TrendingOptions.cs: TrendingOptionsValidator.Validate",
         "Infrastructure/Elasticsearch/ElasticsearchCatalogIndex.cs",
         "Infrastructure/Elasticsearch/ElasticsearchCatalogIndex.cs: ElasticsearchCatalogIndex.SearchAsync",
         "Infrastructure/Lucene/LuceneCatalogIndex.cs",
-        "Infrastructure/Onnx/InferenceBatcher.cs: InferenceBatcher.Process",
-        "Shared/Catalog/CatalogJson.cs: CatalogJson.Parse",
     };
 
     [Fact]
