@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 
 namespace MLOps.Web.Tests.Support;
 
@@ -38,8 +37,8 @@ public class MLOpsFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.ConfigureAppConfiguration((_, config) => config.AddInMemoryCollection(_settings));
-        // Settings read before the host is built (storage choices) come from the same values.
+        // Host settings reach the app as command-line configuration, so they are there when the
+        // builder decides the storage topology and stay there for every options class bound later.
         foreach (var (k, v) in _settings)
         {
             builder.UseSetting(k, v);

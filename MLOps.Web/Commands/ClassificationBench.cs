@@ -10,48 +10,43 @@ namespace MLOps.Web.Commands;
 
 /// <summary>
 /// <c>dotnet run -c Release --project MLOps.Web -- bench embed|accuracy|latency [options]</c>: the
-/// figures in docs/benchmarks.md. Options: <c>--data</c> (TMDB jsonl, default
+/// figures in docs/benchmarks.md. Options (<see cref="ClassificationBenchOptions"/>, parsed by
+/// <see cref="ClassificationBenchCommand"/>): <c>--data</c> (TMDB jsonl, default
 /// ../shared/data/tmdb/tmdb_5000_movies.min.jsonl), <c>--limit</c>, <c>--model</c>, <c>--registry</c>,
-/// <c>--url</c> and <c>--requests</c> (latency, against a running service).
+/// <c>--batches</c>, <c>--spinning</c>, <c>--url</c> and <c>--requests</c> (latency, against a running service).
 /// </summary>
 public static class ClassificationBench
 {
     private static readonly string[] Templates = ["This example is {}.", "This movie is about {}.", "A {} movie."];
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>Runs one benchmark and prints its table to <paramref name="output"/>; returns 0, or 66 without input data.</summary>
+    public static async Task<int> RunAsync(ClassificationBenchKind kind, ClassificationBenchOptions options, TextWriter output, TextWriter error, CancellationToken ct)
     {
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 1; i + 1 < args.Length; i += 2)
+        // dotnet run starts in the project folder; ../shared/data is next to the repository root.
+        var data = options.Data ?? new[] { "../shared", "../../shared" }
+            .Select(d => Path.GetFullPath(Path.Combine(d, "data", "tmdb", "tmdb_5000_movies.min.jsonl")))
+            .FirstOrDefault(File.Exists) ?? "../shared/data/tmdb/tmdb_5000_movies.min.jsonl";
+        if (!File.Exists(data))
         {
-            options[args[i].TrimStart('-')] = args[i + 1];
+            await error.WriteLineAsync($"bench {kind.ToString().ToLowerInvariant()}: no input data '{Path.GetFullPath(data)}'; pass --data <tmdb.jsonl>.");
+            return ImportCommand.NoInputExitCode;
         }
 
-        string Opt(string key, string fallback) => options.TryGetValue(key, out var v) ? v : fallback;
-        // dotnet run starts in the project folder; ../shared/data is next to the repository root.
-        var data = Opt("data", new[] { "../shared", "../../shared" }
-            .Select(d => Path.GetFullPath(Path.Combine(d, "data", "tmdb", "tmdb_5000_movies.min.jsonl")))
-            .FirstOrDefault(File.Exists) ?? "../shared/data/tmdb/tmdb_5000_movies.min.jsonl");
-        var limit = int.Parse(Opt("limit", "100000"), CultureInfo.InvariantCulture);
-        var verb = args.Length > 0 ? args[0] : "";
-        spinning = Opt("spinning", "off") == "on";
-        var batches = Opt("batches", "1,8,32").Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray();
-        using var cts = new CancellationTokenSource();
-        var ct = cts.Token;
-        switch (verb)
+        var movies = Movies(data, options.Limit);
+        switch (kind)
         {
-            case "embed":
-                await EmbedAsync(await RegistryAsync(Opt("registry", "data/models"), ct), Opt("model", "all-MiniLM-L6-v2@1"), Movies(data, limit), batches, ct);
-                return 0;
-            case "accuracy":
-                await AccuracyAsync(await RegistryAsync(Opt("registry", "data/models"), ct), Movies(data, limit), ct);
-                return 0;
-            case "latency":
-                await LatencyAsync(new Uri(Opt("url", "http://127.0.0.1:8080")), Movies(data, limit), int.Parse(Opt("requests", "200"), CultureInfo.InvariantCulture), ct);
-                return 0;
+            case ClassificationBenchKind.Embed:
+                await EmbedAsync(await RegistryAsync(options.Registry, ct), options, movies, output, ct);
+                break;
+            case ClassificationBenchKind.Accuracy:
+                await AccuracyAsync(await RegistryAsync(options.Registry, ct), options.Spinning, movies, output, ct);
+                break;
             default:
-                await Console.Error.WriteLineAsync("usage: bench embed|accuracy|latency [--data file.jsonl] [--limit n] [--model id] [--registry dir] [--url http://host:port] [--requests n]");
-                return 2;
+                await LatencyAsync(options.EffectiveUrl, movies, options.Requests, output, ct);
+                break;
         }
+
+        return 0;
     }
 
     private sealed record Movie(string Overview, string[] Genres);
@@ -90,9 +85,7 @@ public static class ClassificationBench
         return root;
     }
 
-    private static bool spinning = true;
-
-    private static LoadedModel Load(string root, string id, BatchingSettings batching)
+    private static LoadedModel Load(string root, string id, BatchingSettings batching, bool spinning)
     {
         var (name, version) = (id.Split('@')[0], id.Split('@')[1]);
         var dir = Path.Combine(root, name, version);
@@ -100,17 +93,18 @@ public static class ClassificationBench
         return LoadedModel.Load(new ModelDescriptor(id, name, version, manifest.Kind, manifest.Sha256 ?? "", dir), manifest, new OnnxSessionSettings(AllowSpinning: spinning), batching);
     }
 
-    private static async Task EmbedAsync(string root, string id, List<Movie> movies, int[] batches, CancellationToken ct)
+    private static async Task EmbedAsync(string root, ClassificationBenchOptions options, List<Movie> movies, TextWriter output, CancellationToken ct)
     {
+        var (id, spinning) = (options.Model, options.Spinning);
         var texts = movies.ConvertAll(m => m.Overview);
-        Console.WriteLine($"embedding {texts.Count} TMDB overviews with {id}, {Environment.ProcessorCount} CPUs, intra-op threads = CPU count, spinning {(spinning ? "on" : "off")}");
-        Console.WriteLine("| batch | bucketing | docs/s | wall s | in Run | tokenise | tensors + pooling | other |");
-        Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var batch in batches)
+        output.WriteLine($"embedding {texts.Count} TMDB overviews with {id}, {Environment.ProcessorCount} CPUs, intra-op threads = CPU count, spinning {(spinning ? "on" : "off")}");
+        output.WriteLine("| batch | bucketing | docs/s | wall s | in Run | tokenise | tensors + pooling | other |");
+        output.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var batch in options.EffectiveBatches)
         {
             foreach (var bucketing in new[] { true, false })
             {
-                var model = Load(root, id, new BatchingSettings(batch, TimeSpan.Zero, bucketing));
+                var model = Load(root, id, new BatchingSettings(batch, TimeSpan.Zero, bucketing), spinning);
                 try
                 {
                     var scorer = (IEmbeddingScorer)model.Scorer;
@@ -133,7 +127,7 @@ public static class ClassificationBench
                     var tensors = timings.Prepare + timings.Post;
                     var other = wall - run - tensors - tokenise;
                     string Share(TimeSpan part) => (part / wall).ToString("P1", CultureInfo.InvariantCulture);
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"| {batch} | {(bucketing ? "on" : "off")} | {texts.Count / wall.TotalSeconds:F1} | {wall.TotalSeconds:F1} | {Share(run)} | {Share(tokenise)} | {Share(tensors)} | {Share(other < TimeSpan.Zero ? TimeSpan.Zero : other)} |"));
                 }
                 finally
@@ -144,16 +138,16 @@ public static class ClassificationBench
         }
     }
 
-    private static async Task AccuracyAsync(string root, List<Movie> movies, CancellationToken ct)
+    private static async Task AccuracyAsync(string root, bool spinning, List<Movie> movies, TextWriter output, CancellationToken ct)
     {
         var genres = movies.SelectMany(m => m.Genres).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var labelled = movies.Where(m => m.Genres.Length > 0).ToList();
-        Console.WriteLine($"zero-shot genre classification: {labelled.Count} TMDB movies, {genres.Count} genres as labels");
-        Console.WriteLine("| model | template | top-1 in true genres | macro ROC-AUC | mean average precision |");
-        Console.WriteLine("|---|---|---:|---:|---:|");
+        output.WriteLine($"zero-shot genre classification: {labelled.Count} TMDB movies, {genres.Count} genres as labels");
+        output.WriteLine("| model | template | top-1 in true genres | macro ROC-AUC | mean average precision |");
+        output.WriteLine("|---|---|---:|---:|---:|");
         foreach (var id in BuiltInModels.All.Select(b => b.Id))
         {
-            var model = Load(root, id, new BatchingSettings(32, TimeSpan.Zero, true));
+            var model = Load(root, id, new BatchingSettings(32, TimeSpan.Zero, true), spinning);
             try
             {
                 var scorer = (IEmbeddingScorer)model.Scorer;
@@ -165,7 +159,7 @@ public static class ClassificationBench
                     var top1 = labelled.Select((m, i) => m.Genres.Contains(genres[Array.IndexOf(scores[i], scores[i].Max())])).Count(x => x) / (double)labelled.Count;
                     var auc = genres.Select((g, j) => Auc(labelled.Select((m, i) => (scores[i][j], m.Genres.Contains(g))).ToList())).Where(double.IsFinite).Average();
                     var map = labelled.Select((m, i) => AveragePrecision(genres.Select((g, j) => (scores[i][j], m.Genres.Contains(g))).ToList())).Average();
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {id} | `{template}` | {top1:P1} | {auc:F3} | {map:F3} |"));
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {id} | `{template}` | {top1:P1} | {auc:F3} | {map:F3} |"));
                 }
             }
             finally
@@ -206,13 +200,13 @@ public static class ClassificationBench
         return hits == 0 ? 0 : sum / hits;
     }
 
-    private static async Task LatencyAsync(Uri url, List<Movie> movies, int requests, CancellationToken ct)
+    private static async Task LatencyAsync(Uri url, List<Movie> movies, int requests, TextWriter output, CancellationToken ct)
     {
         using var client = new HttpClient { BaseAddress = url };
         string[] labels = ["christmas", "basketball", "ocean", "space", "romance"];
-        Console.WriteLine($"POST {url}api/classify, one sequence, {labels.Length} labels, multi_label, {requests} requests per level");
-        Console.WriteLine("| concurrent clients | p50 ms | p99 ms | requests/s |");
-        Console.WriteLine("|---:|---:|---:|---:|");
+        output.WriteLine($"POST {url}api/classify, one sequence, {labels.Length} labels, multi_label, {requests} requests per level");
+        output.WriteLine("| concurrent clients | p50 ms | p99 ms | requests/s |");
+        output.WriteLine("|---:|---:|---:|---:|");
         for (var w = 0; w < 10; w++)
         {
             (await client.PostAsJsonAsync("/api/classify", new { sequence = movies[w].Overview, labels, multi_label = true }, ct)).EnsureSuccessStatusCode();
@@ -237,7 +231,7 @@ public static class ClassificationBench
             var wall = Stopwatch.GetElapsedTime(start).TotalSeconds;
             var sorted = latencies.Order().ToArray();
             double P(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {clients} | {P(0.5):F1} | {P(0.99):F1} | {requests / wall:F1} |"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {clients} | {P(0.5):F1} | {P(0.99):F1} | {requests / wall:F1} |"));
         }
     }
 }

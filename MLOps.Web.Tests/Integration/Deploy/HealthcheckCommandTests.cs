@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Commands;
 
 namespace MLOps.Web.Tests.Integration.Deploy;
 
@@ -19,7 +19,7 @@ public sealed class HealthcheckCommandTests
     {
         await using var server = await StartServerAsync(status);
         using var output = new StringWriter();
-        var code = await HealthcheckCommand.RunAsync(["healthcheck", $"{server.Url}/healthz"], output, CancellationToken.None);
+        var code = await AppCommand.Parse(["healthcheck", $"{server.Url}/healthz"]).RunAsync(output, output, CancellationToken.None);
         Assert.Equal(expectedExitCode, code);
         Assert.Contains($"-> {status}", output.ToString(), StringComparison.Ordinal);
     }
@@ -28,7 +28,7 @@ public sealed class HealthcheckCommandTests
     public async Task Nobody_listening_is_unhealthy()
     {
         using var output = new StringWriter();
-        var code = await HealthcheckCommand.RunAsync(["healthcheck", $"http://127.0.0.1:{FreePort()}/healthz"], output, CancellationToken.None);
+        var code = await AppCommand.Parse(["healthcheck", $"http://127.0.0.1:{FreePort()}/healthz"]).RunAsync(output, output, CancellationToken.None);
         Assert.Equal(1, code);
         Assert.StartsWith("unhealthy:", output.ToString(), StringComparison.Ordinal);
     }
@@ -41,7 +41,7 @@ public sealed class HealthcheckCommandTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         using var output = new StringWriter();
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var code = await HealthcheckCommand.RunAsync(["healthcheck", $"http://127.0.0.1:{port}/healthz"], output, CancellationToken.None);
+        var code = await AppCommand.Parse(["healthcheck", $"http://127.0.0.1:{port}/healthz"]).RunAsync(output, output, CancellationToken.None);
         Assert.Equal(1, code);
         Assert.InRange(started.Elapsed, HealthcheckCommand.Timeout - TimeSpan.FromMilliseconds(200), HealthcheckCommand.Timeout + TimeSpan.FromSeconds(3));
         Assert.Contains("no answer", output.ToString(), StringComparison.Ordinal);

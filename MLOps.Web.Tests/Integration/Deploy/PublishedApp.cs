@@ -204,7 +204,7 @@ public sealed class PublishedApp : IAsyncDisposable
     {
         var app = await PublishAsync();
         var psi = new ProcessStartInfo { WorkingDirectory = app, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        Command(psi, RunsUnprivileged, [.. DockerfileContractTests.Entrypoint(), Web.Infrastructure.Hosting.HealthcheckCommand.Verb]);
+        Command(psi, RunsUnprivileged, [.. DockerfileContractTests.Entrypoint(), Web.Commands.HealthcheckCommand.Verb]);
         psi.Environment.Clear();
         foreach (var (k, v) in Environment)
         {

@@ -68,12 +68,7 @@ internal sealed class EndToEndApp : IAsyncDisposable
             prefix = $"test-e2e-{id}:";
             settings["Redis:ConnectionString"] = TestEnvironment.RedisServer;
             settings["Redis:KeyPrefix"] = prefix;
-            settings["Trending:Store"] = "redis";
             settings["Trending:RedisKey"] = $"hashtags-e2e-{id}";
-        }
-        else
-        {
-            settings["Trending:Store"] = "memory";
         }
 
         foreach (var (k, v) in extra ?? new Dictionary<string, string?>())

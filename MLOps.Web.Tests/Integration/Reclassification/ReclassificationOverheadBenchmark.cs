@@ -1,5 +1,5 @@
 using System.Text.Json;
-using MLOps.Web.Features.Reclassification;
+using MLOps.Web.Commands;
 using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Tests.Support;
 using MLOps.Web.Tests.Support.Fakes;
@@ -53,7 +53,8 @@ public sealed class ReclassificationOverheadBenchmark(ITestOutputHelper output)
         using var client = factory.CreateClient();
         using var report = new StringWriter();
 
-        var code = await ReclassificationBenchmark.RunAsync(factory.Services, ["bench", "reclassify"], report, CancellationToken.None);
+        var bench = Assert.IsType<ReclassifyBenchCommand>(AppCommand.Parse(["bench", "reclassify"]));
+        var code = await bench.MeasureAsync(factory.Services, report, CancellationToken.None);
 
         output.WriteLine(report.ToString());
         Assert.Equal(0, code);

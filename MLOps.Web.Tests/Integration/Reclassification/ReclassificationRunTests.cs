@@ -5,6 +5,7 @@ using Hangfire;
 using Hangfire.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using MLOps.Web.Commands;
 using MLOps.Web.Features.Reclassification;
 using MLOps.Web.Tests.Support.Fakes;
 
@@ -458,7 +459,8 @@ public sealed class ReclassificationRunTests
         using var output = new StringWriter();
         await ReclassificationAppFactory.WaitForRunAsync(client, (await ReclassificationAppFactory.StartAsync(client, "halloween")).JobId); // fills the cache
 
-        var code = await ReclassificationBenchmark.RunAsync(factory.Services, ["bench", "reclassify", "--cold-labels", "christmas,ocean", "--warm-labels", "space"], output, CancellationToken.None);
+        var bench = Assert.IsType<ReclassifyBenchCommand>(AppCommand.Parse(["bench", "reclassify", "--cold-labels", "christmas,ocean", "--warm-labels", "space"]));
+        var code = await bench.MeasureAsync(factory.Services, output, CancellationToken.None);
 
         Assert.True(code == 0, output.ToString());
         var rows = output.ToString().Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();

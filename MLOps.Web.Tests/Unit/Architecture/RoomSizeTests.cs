@@ -24,13 +24,6 @@ public sealed class RoomSizeTests
     /// </summary>
     private static readonly HashSet<string> KnownOversize = new(StringComparer.Ordinal)
     {
-        "Features/Catalog/CatalogCommands.cs: CatalogCommands.BenchAsync",
-        "Features/Reclassification/ReclassificationBenchmark.cs: ReclassificationBenchmark.RunAsync",
-        "Features/Trending/SlidingWindowCounter.cs",
-        "Features/Trending/TrendingEndpoints.cs: TrendingEndpoints.Push",
-        "Features/Trending/TrendingOptions.cs: TrendingOptionsValidator.Validate",
-        "Infrastructure/Onnx/InferenceBatcher.cs: InferenceBatcher.Process",
-        "Shared/Catalog/CatalogJson.cs: CatalogJson.Parse",
     };
 
     [Fact]

@@ -1,4 +1,4 @@
-using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Commands;
 using MLOps.Web.Tests.Deploy;
 
 namespace MLOps.Web.Tests.Unit.Deploy;

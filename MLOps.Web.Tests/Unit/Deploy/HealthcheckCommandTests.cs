@@ -1,4 +1,4 @@
-using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Commands;
 
 namespace MLOps.Web.Tests.Unit.Deploy;
 
@@ -15,13 +15,13 @@ public sealed class HealthcheckCommandTests
     [InlineData(new[] { "--healthcheck" }, false)]
     public void The_verb_is_recognised_only_as_the_first_argument(string[] args, bool expected)
     {
-        Assert.Equal(expected, HealthcheckCommand.IsRequested(args));
+        Assert.Equal(expected, AppCommand.Parse(args) is HealthcheckCommand);
     }
 
     [Fact]
     public void Without_configuration_it_probes_healthz_on_the_image_port()
     {
-        Assert.Equal(new Uri("http://localhost:8080/healthz"), HealthcheckCommand.ResolveTarget(["healthcheck"], Env()));
+        Assert.Equal(new Uri("http://localhost:8080/healthz"), HealthcheckCommand.ResolveTarget(null, Env()));
     }
 
     [Theory]
@@ -44,14 +44,14 @@ public sealed class HealthcheckCommandTests
             env.Add(("ASPNETCORE_URLS", urls));
         }
 
-        Assert.Equal(new Uri(expected), HealthcheckCommand.ResolveTarget(["healthcheck"], Env([.. env])));
+        Assert.Equal(new Uri(expected), HealthcheckCommand.ResolveTarget(null, Env([.. env])));
     }
 
     [Fact]
     public void An_explicit_url_wins()
     {
         Assert.Equal(new Uri("http://127.0.0.1:9/readyz"),
-            HealthcheckCommand.ResolveTarget(["healthcheck", "http://127.0.0.1:9/readyz"], Env(("ASPNETCORE_HTTP_PORTS", "5000"))));
+            HealthcheckCommand.ResolveTarget("http://127.0.0.1:9/readyz", Env(("ASPNETCORE_HTTP_PORTS", "5000"))));
     }
 
     [Theory]
@@ -59,13 +59,13 @@ public sealed class HealthcheckCommandTests
     [InlineData("ASPNETCORE_HTTP_PORTS", "70000")]
     public void A_malformed_port_setting_is_reported(string key, string value)
     {
-        var ex = Assert.Throws<FormatException>(() => HealthcheckCommand.ResolveTarget(["healthcheck"], Env((key, value))));
+        var ex = Assert.Throws<FormatException>(() => HealthcheckCommand.ResolveTarget(null, Env((key, value))));
         Assert.Contains(key, ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_relative_url_argument_is_reported()
     {
-        Assert.Throws<FormatException>(() => HealthcheckCommand.ResolveTarget(["healthcheck", "/healthz"], Env()));
+        Assert.Throws<FormatException>(() => HealthcheckCommand.ResolveTarget("/healthz", Env()));
     }
 }

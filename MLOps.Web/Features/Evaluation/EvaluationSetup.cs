@@ -23,8 +23,7 @@ public static class EvaluationSetup
                 "Evaluation:Cron must be a cron expression of 5 (or 6, with seconds) fields, e.g. '30 4 * * *'.")
             .ValidateOnStart();
 
-        var redis = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
-        if (redis.Enabled)
+        if (StorageTopology.Of(builder).UsesRedis)
         {
             builder.Services.AddSingleton<IJudgmentStore>(sp => new RedisJudgmentStore(
                 sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisOptions>>()));

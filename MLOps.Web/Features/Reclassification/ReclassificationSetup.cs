@@ -8,13 +8,10 @@ namespace MLOps.Web.Features.Reclassification;
 /// <summary>Registration of the reclassification feature.</summary>
 public static class ReclassificationSetup
 {
+    private const string EmbeddingCacheNeedsRedis = "Reclassification:EmbeddingCache is Redis but Redis:ConnectionString is not set.";
+
     public static IHostApplicationBuilder AddReclassification(this IHostApplicationBuilder builder)
     {
-        if (ReclassificationBenchmark.IsVerb(Environment.GetCommandLineArgs().Skip(1)))
-        {
-            builder.Configuration.AddInMemoryCollection(ReclassificationBenchmark.HostSettings);
-        }
-
         builder.Services.AddOptions<ReclassificationOptions>()
             .BindConfiguration(ReclassificationOptions.SectionName)
             .ValidateDataAnnotations()
@@ -27,7 +24,7 @@ public static class ReclassificationSetup
                 "Reclassification:ProgressInterval and Reclassification:StartupPollInterval must be positive.")
             .ValidateOnStart();
 
-        AddRunStorage(builder.Services);
+        AddStorage(builder.Services, StorageTopology.Of(builder));
         builder.Services.AddSingleton<RunHistory>();
         builder.Services.AddSingleton<DashboardProgress>();
         builder.Services.AddSingleton<ChunkDispatcher>();
@@ -35,39 +32,37 @@ public static class ReclassificationSetup
         builder.Services.AddSingleton<RunCompletion>();
         builder.Services.AddSingleton<ChunkScorer>();
         builder.Services.AddSingleton<IReclassificationTrigger, ReclassificationTrigger>();
-        builder.Services.AddSingleton<IEmbeddingCache>(sp =>
-        {
-            var kind = sp.GetRequiredService<IOptions<ReclassificationOptions>>().Value.EmbeddingCache;
-            var redisEnabled = sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled;
-            return kind switch
-            {
-                EmbeddingCacheKind.None => new NoEmbeddingCache(),
-                EmbeddingCacheKind.Redis or EmbeddingCacheKind.Auto when redisEnabled =>
-                    new RedisEmbeddingCache(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisOptions>>()),
-                EmbeddingCacheKind.Redis => throw new OptionsValidationException(ReclassificationOptions.SectionName, typeof(ReclassificationOptions),
-                    ["Reclassification:EmbeddingCache is Redis but Redis:ConnectionString is not set."]),
-                _ => ActivatorUtilities.CreateInstance<DiskEmbeddingCache>(sp),
-            };
-        });
         builder.Services.AddHostedService<ReclassificationStartup>();
         return builder;
     }
 
     /// <summary>
-    /// Where runs and their locks live: Redis when it is configured (shared by every replica), else
-    /// files in the data directory and in-process locks (one replica). The one place that decides.
+    /// Every backend choice of this feature, in one place, from the host's one <see cref="StorageTopology"/>:
+    /// runs and their locks (Redis, shared by every replica; else files in the data directory and
+    /// in-process locks, one replica) and the embedding cache (validated on start: EmbeddingCache=Redis needs Redis).
     /// </summary>
-    private static void AddRunStorage(IServiceCollection services)
+    private static void AddStorage(IServiceCollection services, StorageTopology topology)
     {
-        services.AddSingleton<IRunLocks>(sp => UsesRedis(sp)
+        services.AddOptions<ReclassificationOptions>()
+            .Validate(o => topology.RequireRedis(o.EmbeddingCache == EmbeddingCacheKind.Redis, EmbeddingCacheNeedsRedis) is null, EmbeddingCacheNeedsRedis);
+
+        services.AddSingleton<IRunLocks>(sp => topology.UsesRedis
             ? ActivatorUtilities.CreateInstance<RedisRunLocks>(sp)
             : new InProcessRunLocks());
-        services.AddSingleton<IRunRepository>(sp => UsesRedis(sp)
+        services.AddSingleton<IRunRepository>(sp => topology.UsesRedis
             ? ActivatorUtilities.CreateInstance<RedisRunRepository>(sp)
             : ActivatorUtilities.CreateInstance<FileRunRepository>(sp));
+        services.AddSingleton<IEmbeddingCache>(sp =>
+            sp.GetRequiredService<IOptions<ReclassificationOptions>>().Value.EmbeddingCache switch
+            {
+                EmbeddingCacheKind.None => new NoEmbeddingCache(),
+                EmbeddingCacheKind.Redis or EmbeddingCacheKind.Auto when topology.UsesRedis =>
+                    new RedisEmbeddingCache(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisOptions>>()),
+                EmbeddingCacheKind.Redis => throw new OptionsValidationException(ReclassificationOptions.SectionName, typeof(ReclassificationOptions),
+                    [EmbeddingCacheNeedsRedis]),
+                _ => ActivatorUtilities.CreateInstance<DiskEmbeddingCache>(sp),
+            });
     }
-
-    private static bool UsesRedis(IServiceProvider sp) => sp.GetRequiredService<IOptions<RedisOptions>>().Value.Enabled;
 
     private static bool IsCron(string cron)
     {

@@ -127,7 +127,7 @@ public sealed class RedisTrendingStore : ITrendingStore, IDisposable
         }
     }
 
-    private async Task<bool> WriteAsync(SlidingWindowCounter.PendingFlush pending, DateTimeOffset now, bool requireMarker, CancellationToken cancellationToken)
+    private async Task<bool> WriteAsync(PendingFlush pending, DateTimeOffset now, bool requireMarker, CancellationToken cancellationToken)
     {
         var db = _redis.GetDatabase();
         var tran = db.CreateTransaction();

@@ -3,22 +3,21 @@ using MLOps.Web.Shared.Trending;
 namespace MLOps.Web.Features.Trending;
 
 /// <summary>
-/// The in-process sliding window: one bucket per slide (bucket id = Unix time / slide), running
-/// totals per tag, and the display forms seen for each tag. Adding a hashtag costs one dictionary
-/// lookup by span (no allocation for a tag already in the window). Buckets older than the window are
-/// subtracted from the totals when the window advances. Each bucket slot also tracks how much of its
-/// count was already flushed to Redis, so the Redis store can send deltas, keep them while Redis is
-/// down, and send them again if Redis lost its data. Thread-safe (one lock).
+/// The in-process sliding window: one bucket per slide (<see cref="WindowBucket"/>, bucket id = Unix
+/// time / slide), running totals per tag (<see cref="WindowTag"/>, with its <see cref="DisplayForms"/>),
+/// and the top N by <see cref="TopRanking"/>. Adding a hashtag costs one dictionary lookup by span
+/// (no allocation for a tag already in the window). Buckets older than the window are subtracted
+/// from the totals when the window advances. Each bucket slot also tracks how much of its count was
+/// already flushed to Redis, so the Redis store can send deltas (<see cref="PendingFlush"/>), keep
+/// them while Redis is down, and send them again if Redis lost its data. Thread-safe (one lock).
 /// </summary>
 public sealed class SlidingWindowCounter
 {
-    private const int MaxDisplayForms = 8;
-
     private readonly Lock _lock = new();
-    private readonly Dictionary<string, TagEntry> _totals = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, TagEntry>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-    private readonly LinkedList<Bucket> _buckets = new();
-    private readonly Stack<Bucket> _pool = new();
+    private readonly Dictionary<string, WindowTag> _totals = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WindowTag>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly LinkedList<WindowBucket> _buckets = new();
+    private readonly Stack<WindowBucket> _pool = new();
     private readonly long _slideMs;
 
     public SlidingWindowCounter(TimeSpan window, TimeSpan slide)
@@ -96,27 +95,7 @@ public sealed class SlidingWindowCounter
         lock (_lock)
         {
             ExpireLocked(BucketId(now));
-            var heap = new PriorityQueue<TagEntry, TagEntry>(top + 1, TopComparer.Instance);
-            foreach (var entry in _totals.Values)
-            {
-                if (heap.Count < top)
-                {
-                    heap.Enqueue(entry, entry);
-                }
-                else if (TopComparer.Instance.Compare(entry, heap.Peek()) > 0)
-                {
-                    heap.EnqueueDequeue(entry, entry);
-                }
-            }
-
-            var result = new TrendingTag[heap.Count];
-            for (var i = result.Length - 1; i >= 0; i--)
-            {
-                var e = heap.Dequeue();
-                result[i] = new TrendingTag(e.Key, e.Display, e.Count);
-            }
-
-            return result;
+            return Array.ConvertAll(TopRanking.Select(_totals.Values, top, WindowTag.RedisOrder), e => new TrendingTag(e.Key, e.Display, e.Count));
         }
     }
 
@@ -176,7 +155,7 @@ public sealed class SlidingWindowCounter
         {
             foreach (var b in pending.Buckets)
             {
-                var bucket = (Bucket)b.Handle;
+                var bucket = (WindowBucket)b.Handle;
                 if (bucket.Id != b.BucketId)
                 {
                     continue; // expired and recycled meanwhile
@@ -212,10 +191,7 @@ public sealed class SlidingWindowCounter
                 long total = 0;
                 foreach (var bucket in _buckets)
                 {
-                    for (var s = 0; s < bucket.Count; s++)
-                    {
-                        total += bucket.Counts[s] - bucket.Flushed[s];
-                    }
+                    total += bucket.Pending();
                 }
 
                 return total;
@@ -223,7 +199,7 @@ public sealed class SlidingWindowCounter
         }
     }
 
-    private Bucket CurrentBucket(long id)
+    private WindowBucket CurrentBucket(long id)
     {
         var last = _buckets.Last?.Value;
         if (last is not null && last.Id == id)
@@ -238,22 +214,22 @@ public sealed class SlidingWindowCounter
         }
 
         ExpireLocked(id);
-        var bucket = _pool.Count > 0 ? _pool.Pop() : new Bucket();
+        var bucket = _pool.Count > 0 ? _pool.Pop() : new WindowBucket();
         bucket.Id = id;
         _buckets.AddLast(bucket);
         return bucket;
     }
 
-    private void AddLocked(Bucket bucket, ReadOnlySpan<char> key, ReadOnlySpan<char> display, long count)
+    private void AddLocked(WindowBucket bucket, ReadOnlySpan<char> key, ReadOnlySpan<char> display, long count)
     {
         if (!_lookup.TryGetValue(key, out var entry))
         {
-            entry = new TagEntry(key.ToString());
+            entry = new WindowTag(key.ToString());
             _totals.Add(entry.Key, entry);
         }
 
         entry.Count += count;
-        entry.See(display, count);
+        entry.Forms.See(display, count);
         if (entry.SlotBucket == bucket && entry.SlotBucketId == bucket.Id)
         {
             bucket.Counts[entry.Slot] += count;
@@ -288,135 +264,9 @@ public sealed class SlidingWindowCounter
         }
     }
 
-    /// <summary>Counts of one flush: per bucket, per tag.</summary>
-    public sealed record PendingFlush(IReadOnlyList<PendingBucket> Buckets, IReadOnlyDictionary<string, string> Displays, long Total);
-
-    public sealed record PendingBucket(object Handle, long BucketId, IReadOnlyList<PendingSlot> Slots);
-
-    public readonly record struct PendingSlot(string Key, int Slot, long Delta);
-
-    private struct Adder(SlidingWindowCounter owner, Bucket bucket) : IHashtagSink
+    private struct Adder(SlidingWindowCounter owner, WindowBucket bucket) : IHashtagSink
     {
         public readonly void OnHashtag(scoped ReadOnlySpan<char> key, scoped ReadOnlySpan<char> display) =>
             owner.AddLocked(bucket, key, display, 1);
-    }
-
-    private sealed class TagEntry(string key)
-    {
-        private string[] _forms = new string[1];
-        private long[] _formCounts = new long[1];
-        private int _formCount;
-
-        public string Key { get; } = key;
-
-        public long Count;
-        public Bucket? SlotBucket;
-        public long SlotBucketId;
-        public int Slot;
-
-        /// <summary>The form seen most often (the first seen on a tie).</summary>
-        public string Display { get; private set; } = "";
-
-        public void See(ReadOnlySpan<char> display, long count)
-        {
-            var best = -1;
-            for (var i = 0; i < _formCount; i++)
-            {
-                if (display.SequenceEqual(_forms[i]))
-                {
-                    _formCounts[i] += count;
-                    best = i;
-                    break;
-                }
-            }
-
-            if (best < 0)
-            {
-                if (_formCount == MaxDisplayForms)
-                {
-                    return;
-                }
-
-                if (_formCount == _forms.Length)
-                {
-                    Array.Resize(ref _forms, Math.Min(MaxDisplayForms, _forms.Length * 2));
-                    Array.Resize(ref _formCounts, _forms.Length);
-                }
-
-                best = _formCount++;
-                _forms[best] = display.ToString();
-                _formCounts[best] = count;
-                if (best == 0)
-                {
-                    Display = _forms[0];
-                    return;
-                }
-            }
-
-            if (!ReferenceEquals(_forms[best], Display) && _formCounts[best] > CountOf(Display))
-            {
-                Display = _forms[best];
-            }
-        }
-
-        private long CountOf(string form)
-        {
-            for (var i = 0; i < _formCount; i++)
-            {
-                if (ReferenceEquals(_forms[i], form))
-                {
-                    return _formCounts[i];
-                }
-            }
-
-            return 0;
-        }
-    }
-
-    private sealed class Bucket
-    {
-        public long Id;
-        public int Count;
-        public TagEntry[] Entries = new TagEntry[16];
-        public long[] Counts = new long[16];
-        public long[] Flushed = new long[16];
-
-        public int Append(TagEntry entry, long count)
-        {
-            if (Count == Entries.Length)
-            {
-                Array.Resize(ref Entries, Count * 2);
-                Array.Resize(ref Counts, Count * 2);
-                Array.Resize(ref Flushed, Count * 2);
-            }
-
-            Entries[Count] = entry;
-            Counts[Count] = count;
-            Flushed[Count] = 0;
-            return Count++;
-        }
-
-        public void Reset()
-        {
-            Array.Clear(Entries, 0, Count);
-            Count = 0;
-            Id = long.MinValue;
-        }
-    }
-
-    /// <summary>
-    /// Orders entries so that the heap's minimum is the weakest: lower count, then lower key. Ties
-    /// rank as Redis ranks them in a sorted set read in reverse (greater member first), so the
-    /// in-process and Redis stores agree on the top N.
-    /// </summary>
-    private sealed class TopComparer : IComparer<TagEntry>
-    {
-        public static readonly TopComparer Instance = new();
-
-        public int Compare(TagEntry? x, TagEntry? y)
-        {
-            var c = x!.Count.CompareTo(y!.Count);
-            return c != 0 ? c : string.CompareOrdinal(x.Key, y.Key);
-        }
     }
 }

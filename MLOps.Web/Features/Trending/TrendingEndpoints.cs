@@ -95,46 +95,7 @@ public static class TrendingEndpoints
                 detail: $"Trending:Source is '{o.SourceName}'; set it to 'push' to accept posts here.");
         }
 
-        var errors = new Dictionary<string, string[]>();
-        if (posts is null || posts.Length == 0)
-        {
-            errors["posts"] = ["Send a non-empty JSON array of posts: [{\"text\": ..., \"hashtags\": [...]?}]."];
-        }
-        else if (posts.Length > o.MaxPushBatch)
-        {
-            errors["posts"] = [$"At most {o.MaxPushBatch} posts per request (Trending:MaxPushBatch); got {posts.Length}."];
-        }
-        else
-        {
-            for (var i = 0; i < posts.Length; i++)
-            {
-                var p = posts[i];
-                if (p is null)
-                {
-                    errors[$"[{i}]"] = ["A post must be an object."];
-                    continue;
-                }
-
-                if (string.IsNullOrWhiteSpace(p.Text) && (p.Hashtags is null || p.Hashtags.Count == 0))
-                {
-                    errors[$"[{i}].text"] = ["Give text, hashtags, or both."];
-                }
-                else if (p.Text is { Length: > MaxPostLength })
-                {
-                    errors[$"[{i}].text"] = [$"At most {MaxPostLength} characters."];
-                }
-
-                if (p.Hashtags is { Count: > MaxHashtagsPerPost })
-                {
-                    errors[$"[{i}].hashtags"] = [$"At most {MaxHashtagsPerPost} hashtags per post."];
-                }
-                else if (p.Hashtags?.Any(h => h is null) == true)
-                {
-                    errors[$"[{i}].hashtags"] = ["Hashtags must be strings."];
-                }
-            }
-        }
-
+        var errors = ValidatePosts(posts, o.MaxPushBatch);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
@@ -147,6 +108,59 @@ public static class TrendingEndpoints
         }
 
         return TypedResults.Accepted((string?)null, new PushResult(posts.Length, hashtags));
+    }
+
+    /// <summary>
+    /// The problems of a pushed batch, keyed by field (<c>posts</c>, <c>[1].text</c>, <c>[1].hashtags</c>);
+    /// empty when every post can be counted.
+    /// </summary>
+    internal static Dictionary<string, string[]> ValidatePosts(PushedPost[]? posts, int maxBatch)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (posts is null || posts.Length == 0)
+        {
+            errors["posts"] = ["Send a non-empty JSON array of posts: [{\"text\": ..., \"hashtags\": [...]?}]."];
+        }
+        else if (posts.Length > maxBatch)
+        {
+            errors["posts"] = [$"At most {maxBatch} posts per request (Trending:MaxPushBatch); got {posts.Length}."];
+        }
+        else
+        {
+            for (var i = 0; i < posts.Length; i++)
+            {
+                ValidatePost(posts[i], $"[{i}]", errors);
+            }
+        }
+
+        return errors;
+    }
+
+    private static void ValidatePost(PushedPost? post, string field, Dictionary<string, string[]> errors)
+    {
+        if (post is null)
+        {
+            errors[field] = ["A post must be an object."];
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(post.Text) && (post.Hashtags is null || post.Hashtags.Count == 0))
+        {
+            errors[$"{field}.text"] = ["Give text, hashtags, or both."];
+        }
+        else if (post.Text is { Length: > MaxPostLength })
+        {
+            errors[$"{field}.text"] = [$"At most {MaxPostLength} characters."];
+        }
+
+        if (post.Hashtags is { Count: > MaxHashtagsPerPost })
+        {
+            errors[$"{field}.hashtags"] = [$"At most {MaxHashtagsPerPost} hashtags per post."];
+        }
+        else if (post.Hashtags?.Any(h => h is null) == true)
+        {
+            errors[$"{field}.hashtags"] = ["Hashtags must be strings."];
+        }
     }
 
     private static ValidationProblem? ValidateTop(int? top, TrendingOptions options) =>

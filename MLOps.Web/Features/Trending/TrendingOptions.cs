@@ -149,6 +149,27 @@ internal sealed class TrendingOptionsValidator(IHostEnvironment environment) : I
             errors.Add("Trending:Source must be one of replay, x, mastodon, push.");
         }
 
+        ValidateWindow(o, errors);
+        ValidateLimits(o, errors);
+        switch (o.Source)
+        {
+            case TrendingSourceKind.Replay:
+                ValidateReplay(o.Replay, environment, errors);
+                break;
+            case TrendingSourceKind.X:
+                ValidateX(o.X, errors);
+                break;
+            case TrendingSourceKind.Mastodon:
+                ValidateMastodon(o.Mastodon, errors);
+                break;
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Slide, window and the bucket count they make.</summary>
+    private static void ValidateWindow(TrendingOptions o, List<string> errors)
+    {
         if (o.Slide < TimeSpan.FromMilliseconds(100) || o.Slide > TimeSpan.FromHours(1))
         {
             errors.Add("Trending:Slide must be between 00:00:00.1 and 01:00:00.");
@@ -161,7 +182,11 @@ internal sealed class TrendingOptionsValidator(IHostEnvironment environment) : I
         {
             errors.Add("Trending:Window / Trending:Slide must be at most 20000 buckets.");
         }
+    }
 
+    /// <summary>Sizes: top N, tag length, push batch, and the Redis key.</summary>
+    private static void ValidateLimits(TrendingOptions o, List<string> errors)
+    {
         if (o.TopN is < 1 or > 10_000)
         {
             errors.Add("Trending:TopN must be between 1 and 10000.");
@@ -181,64 +206,61 @@ internal sealed class TrendingOptionsValidator(IHostEnvironment environment) : I
         {
             errors.Add("Trending:RedisKey must not be empty.");
         }
+    }
 
-        switch (o.Source)
+    private static void ValidateReplay(ReplaySourceOptions replay, IHostEnvironment environment, List<string> errors)
+    {
+        if (!(replay.PostsPerSecond >= 0))
         {
-            case TrendingSourceKind.Replay:
-                if (!(o.Replay.PostsPerSecond >= 0))
-                {
-                    errors.Add("Trending:Replay:PostsPerSecond must be 0 (unthrottled) or more.");
-                }
-
-                if (ResolveReplayFile(o.Replay.File, environment) is null)
-                {
-                    errors.Add($"Trending:Replay:File '{o.Replay.File}' does not exist.");
-                }
-
-                break;
-            case TrendingSourceKind.X:
-                if (!Uri.TryCreate(o.X.BaseUrl, UriKind.Absolute, out _))
-                {
-                    errors.Add("Trending:X:BaseUrl must be an absolute URL.");
-                }
-
-                if (ReadSecret(o.X.BearerToken, o.X.BearerTokenFile, "Trending:X:BearerTokenFile", errors) is null)
-                {
-                    errors.Add("Trending:X:BearerToken (or Trending:X:BearerTokenFile) is required when Trending:Source is x; set the Trending__X__BearerToken environment variable.");
-                }
-
-                if (o.X.Rules.Any(r => string.IsNullOrWhiteSpace(r.Value)))
-                {
-                    errors.Add("Trending:X:Rules: every rule needs a Value.");
-                }
-
-                if (o.X.StallTimeout <= TimeSpan.Zero)
-                {
-                    errors.Add("Trending:X:StallTimeout must be positive.");
-                }
-
-                break;
-            case TrendingSourceKind.Mastodon:
-                if (!Uri.TryCreate(o.Mastodon.InstanceUrl, UriKind.Absolute, out _))
-                {
-                    errors.Add("Trending:Mastodon:InstanceUrl must be an absolute URL when Trending:Source is mastodon.");
-                }
-
-                if (string.IsNullOrWhiteSpace(o.Mastodon.StreamPath) || !o.Mastodon.StreamPath.StartsWith('/'))
-                {
-                    errors.Add("Trending:Mastodon:StreamPath must start with '/'.");
-                }
-
-                _ = ReadSecret(o.Mastodon.AccessToken, o.Mastodon.AccessTokenFile, "Trending:Mastodon:AccessTokenFile", errors);
-                if (o.Mastodon.StallTimeout <= TimeSpan.Zero)
-                {
-                    errors.Add("Trending:Mastodon:StallTimeout must be positive.");
-                }
-
-                break;
+            errors.Add("Trending:Replay:PostsPerSecond must be 0 (unthrottled) or more.");
         }
 
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        if (ResolveReplayFile(replay.File, environment) is null)
+        {
+            errors.Add($"Trending:Replay:File '{replay.File}' does not exist.");
+        }
+    }
+
+    private static void ValidateX(XSourceOptions x, List<string> errors)
+    {
+        if (!Uri.TryCreate(x.BaseUrl, UriKind.Absolute, out _))
+        {
+            errors.Add("Trending:X:BaseUrl must be an absolute URL.");
+        }
+
+        if (ReadSecret(x.BearerToken, x.BearerTokenFile, "Trending:X:BearerTokenFile", errors) is null)
+        {
+            errors.Add("Trending:X:BearerToken (or Trending:X:BearerTokenFile) is required when Trending:Source is x; set the Trending__X__BearerToken environment variable.");
+        }
+
+        if (x.Rules.Any(r => string.IsNullOrWhiteSpace(r.Value)))
+        {
+            errors.Add("Trending:X:Rules: every rule needs a Value.");
+        }
+
+        if (x.StallTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Trending:X:StallTimeout must be positive.");
+        }
+    }
+
+    private static void ValidateMastodon(MastodonSourceOptions mastodon, List<string> errors)
+    {
+        if (!Uri.TryCreate(mastodon.InstanceUrl, UriKind.Absolute, out _))
+        {
+            errors.Add("Trending:Mastodon:InstanceUrl must be an absolute URL when Trending:Source is mastodon.");
+        }
+
+        if (string.IsNullOrWhiteSpace(mastodon.StreamPath) || !mastodon.StreamPath.StartsWith('/'))
+        {
+            errors.Add("Trending:Mastodon:StreamPath must start with '/'.");
+        }
+
+        _ = ReadSecret(mastodon.AccessToken, mastodon.AccessTokenFile, "Trending:Mastodon:AccessTokenFile", errors);
+        if (mastodon.StallTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("Trending:Mastodon:StallTimeout must be positive.");
+        }
     }
 
     /// <summary>The replay file's absolute path: rooted, else under the content root, else under the app folder; null if absent.</summary>

@@ -32,15 +32,18 @@ public static class TrendingSetup
             var o = sp.GetRequiredService<IOptions<TrendingOptions>>().Value;
             return new SlidingWindowCounter(o.Window, o.Slide);
         });
+        var topology = StorageTopology.Of(builder);
         services.AddSingleton<ITrendingStore>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<TrendingOptions>>().Value;
-            var redis = sp.GetService<IConnectionMultiplexer>();
-            var useRedis = o.Store == TrendingStoreKind.Redis || (o.Store == TrendingStoreKind.Auto && redis is not null);
-            return useRedis
-                ? ActivatorUtilities.CreateInstance<RedisTrendingStore>(sp, redis
-                    ?? throw new InvalidOperationException("Trending:Store is redis but Redis:ConnectionString is empty."))
-                : ActivatorUtilities.CreateInstance<MemoryTrendingStore>(sp);
+            if (!UsesRedisStore(o.Store, topology))
+            {
+                return ActivatorUtilities.CreateInstance<MemoryTrendingStore>(sp);
+            }
+
+            return topology.UsesRedis
+                ? ActivatorUtilities.CreateInstance<RedisTrendingStore>(sp, sp.GetRequiredService<IConnectionMultiplexer>())
+                : throw new InvalidOperationException(StoreNeedsRedis);
         });
         services.AddSingleton<ITrendingReader>(sp => sp.GetRequiredService<ITrendingStore>());
         services.AddSingleton<PostIngestor>();
@@ -58,12 +61,18 @@ public static class TrendingSetup
         return builder;
     }
 
-    /// <summary>Trending:Store=redis needs Redis:ConnectionString.</summary>
-    private sealed class TrendingStoreValidator(IOptions<RedisOptions> redis) : IValidateOptions<TrendingOptions>
+    private const string StoreNeedsRedis = "Trending:Store is redis but Redis:ConnectionString is empty.";
+
+    /// <summary>The store choice: <c>redis</c>, or <c>auto</c> when the topology uses Redis.</summary>
+    internal static bool UsesRedisStore(TrendingStoreKind store, StorageTopology topology) =>
+        store == TrendingStoreKind.Redis || (store == TrendingStoreKind.Auto && topology.UsesRedis);
+
+    /// <summary>Trending:Store=redis needs the Redis topology.</summary>
+    private sealed class TrendingStoreValidator(StorageTopology topology) : IValidateOptions<TrendingOptions>
     {
         public ValidateOptionsResult Validate(string? name, TrendingOptions options) =>
-            options.Store == TrendingStoreKind.Redis && !redis.Value.Enabled
-                ? ValidateOptionsResult.Fail("Trending:Store is redis but Redis:ConnectionString is empty.")
+            topology.RequireRedis(options.Store == TrendingStoreKind.Redis, StoreNeedsRedis) is { } failure
+                ? ValidateOptionsResult.Fail(failure)
                 : ValidateOptionsResult.Success;
     }
 }

@@ -50,7 +50,7 @@ public sealed class HangfireOptions
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromHours(24);
 }
 
-/// <summary>Hangfire: InMemory storage by default, Redis storage when <c>Redis:ConnectionString</c> is set.</summary>
+/// <summary>Hangfire: InMemory storage by default, Redis storage when the <see cref="StorageTopology"/> uses Redis.</summary>
 public static class HangfireSetup
 {
     public static IHostApplicationBuilder AddHangfireInfrastructure(this IHostApplicationBuilder builder)
@@ -62,7 +62,7 @@ public static class HangfireSetup
                 "Hangfire:DashboardUsername is set but no Hangfire:DashboardPassword (or DashboardPasswordFile) is configured.")
             .ValidateOnStart();
 
-        var redis = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
+        var topology = StorageTopology.Of(builder);
 
         // This host's own storage and activator. AddHangfire's defaults return the process-wide
         // JobStorage.Current / JobActivator.Current, which another host in the same process (tests
@@ -70,7 +70,7 @@ public static class HangfireSetup
         // other host's services. AddHangfire only TryAdds these, so these registrations win.
         builder.Services.AddSingleton<JobStorage>(sp =>
         {
-            if (redis.Enabled)
+            if (topology.UsesRedis)
             {
                 var prefix = sp.GetRequiredService<IOptions<RedisOptions>>().Value.KeyPrefix + "hangfire:";
                 // FetchTimeout: idle workers poll at least this often, in case a pub/sub wake-up was missed (default 3 min).

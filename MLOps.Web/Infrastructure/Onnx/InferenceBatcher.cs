@@ -81,7 +81,25 @@ public sealed class InferenceBatcher : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs the queued requests' sequences in batches, then completes every request.</summary>
     private void Process(List<Request> requests)
+    {
+        var work = Sequences(requests);
+        var failed = RunBatches(work);
+        foreach (var r in requests)
+        {
+            if (r.Results is { } results && !failed.Contains(r))
+            {
+                r.Completion.TrySetResult(results);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One item per sequence of every request not cancelled meanwhile (those complete as cancelled),
+    /// sorted by length when bucketing is on.
+    /// </summary>
+    private List<(Request Request, int Index)> Sequences(List<Request> requests)
     {
         var work = new List<(Request Request, int Index)>();
         foreach (var r in requests)
@@ -99,12 +117,17 @@ public sealed class InferenceBatcher : IAsyncDisposable
             }
         }
 
-        if (_settings.LengthBucketing)
-        {
-            // Stable sort by length: similar lengths share a batch, so little padding is computed.
-            work = [.. work.OrderBy(w => w.Request.Inputs[w.Index].Length)];
-        }
+        // Stable sort by length: similar lengths share a batch, so little padding is computed.
+        return _settings.LengthBucketing ? [.. work.OrderBy(w => w.Request.Inputs[w.Index].Length)] : work;
+    }
 
+    /// <summary>
+    /// Cuts <paramref name="work"/> into batches of at most <see cref="BatchingSettings.MaxBatchSize"/>
+    /// and runs them; a batch that throws fails its requests (skipping batches that hold only failed
+    /// ones). Returns the failed requests.
+    /// </summary>
+    private HashSet<Request> RunBatches(List<(Request Request, int Index)> work)
+    {
         var failed = new HashSet<Request>();
         for (var start = 0; start < work.Count; start += _settings.MaxBatchSize)
         {
@@ -136,13 +159,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
             }
         }
 
-        foreach (var r in requests)
-        {
-            if (r.Results is { } results && !failed.Contains(r))
-            {
-                r.Completion.TrySetResult(results);
-            }
-        }
+        return failed;
     }
 
     public async ValueTask DisposeAsync()

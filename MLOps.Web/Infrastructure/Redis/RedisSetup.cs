@@ -25,7 +25,7 @@ public sealed class RedisOptions
     public bool Enabled => !string.IsNullOrWhiteSpace(ConnectionString);
 }
 
-/// <summary>Registers one shared <see cref="IConnectionMultiplexer"/> when Redis is configured.</summary>
+/// <summary>Registers one shared <see cref="IConnectionMultiplexer"/> when the <see cref="StorageTopology"/> uses Redis.</summary>
 public static class RedisSetup
 {
     public static IHostApplicationBuilder AddRedis(this IHostApplicationBuilder builder)
@@ -35,8 +35,7 @@ public static class RedisSetup
             .Validate(o => !o.Enabled || ConfigurationOptionsParse(o.ConnectionString!), "Redis:ConnectionString is not a valid StackExchange.Redis configuration string.")
             .ValidateOnStart();
 
-        var options = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
-        if (!options.Enabled)
+        if (!StorageTopology.Of(builder).UsesRedis)
         {
             return builder;
         }

@@ -40,6 +40,23 @@ public static class CatalogJson
             throw new CatalogFormatException($"expected a JSON object, found {root.ValueKind.ToString().ToLowerInvariant()}");
         }
 
+        var doc = new CatalogDocument { Id = ReadDocumentId(root, idOverride) };
+        foreach (var p in root.EnumerateObject())
+        {
+            ReadProperty(doc, p);
+        }
+
+        if (doc.Title.Length == 0)
+        {
+            throw new CatalogFormatException("title is missing or empty");
+        }
+
+        return doc;
+    }
+
+    /// <summary>The bulk action's id, else the body's <c>id</c>; present and at most <see cref="MaxIdLength"/> characters.</summary>
+    private static string ReadDocumentId(JsonElement root, string? idOverride)
+    {
         var id = idOverride;
         if (id is null && root.TryGetProperty(Id, out var idElement))
         {
@@ -51,69 +68,57 @@ public static class CatalogJson
             throw new CatalogFormatException("id is missing");
         }
 
-        if (id.Length > MaxIdLength)
+        return id.Length <= MaxIdLength ? id : throw new CatalogFormatException($"id is longer than {MaxIdLength} characters");
+    }
+
+    /// <summary>One property into its field: a known field, a classification score, or an extra field kept as it came.</summary>
+    private static void ReadProperty(CatalogDocument doc, JsonProperty p)
+    {
+        switch (p.Name)
         {
-            throw new CatalogFormatException($"id is longer than {MaxIdLength} characters");
+            case Id:
+                break;
+            case Title:
+                doc.Title = ReadString(p.Value, Title) ?? "";
+                break;
+            case Overview:
+                doc.Overview = ReadString(p.Value, Overview);
+                break;
+            case Tagline:
+                doc.Tagline = ReadString(p.Value, Tagline);
+                break;
+            case ReleaseDate:
+                doc.ReleaseDate = ReadString(p.Value, ReleaseDate);
+                break;
+            case Genres:
+                doc.Genres = ReadGenres(p.Value);
+                break;
+            case ClassificationModel:
+                doc.ClassificationModel = ReadString(p.Value, ClassificationModel);
+                break;
+            case ClassifiedAt:
+                doc.ClassifiedAt = ReadTimestamp(p.Value);
+                break;
+            case var name when IsScoreField(name):
+                ReadScore(doc, p);
+                break;
+            default:
+                doc.Extra[p.Name] = p.Value.Clone();
+                break;
         }
+    }
 
-        var doc = new CatalogDocument { Id = id };
-        var hasTitle = false;
-        foreach (var p in root.EnumerateObject())
+    /// <summary>A score is a number; null is how Elasticsearch partial updates remove one (absent and null read the same).</summary>
+    private static void ReadScore(CatalogDocument doc, JsonProperty p)
+    {
+        if (p.Value.ValueKind == JsonValueKind.Number)
         {
-            switch (p.Name)
-            {
-                case Id:
-                    break;
-                case Title:
-                    doc.Title = ReadString(p.Value, Title) ?? "";
-                    hasTitle = doc.Title.Length > 0;
-                    break;
-                case Overview:
-                    doc.Overview = ReadString(p.Value, Overview);
-                    break;
-                case Tagline:
-                    doc.Tagline = ReadString(p.Value, Tagline);
-                    break;
-                case ReleaseDate:
-                    doc.ReleaseDate = ReadString(p.Value, ReleaseDate);
-                    break;
-                case Genres:
-                    doc.Genres = ReadGenres(p.Value);
-                    break;
-                case ClassificationModel:
-                    doc.ClassificationModel = ReadString(p.Value, ClassificationModel);
-                    break;
-                case ClassifiedAt:
-                    doc.ClassifiedAt = ReadTimestamp(p.Value);
-                    break;
-                default:
-                    if (IsScoreField(p.Name))
-                    {
-                        // null is how Elasticsearch partial updates remove a score; absent and null read the same.
-                        if (p.Value.ValueKind == JsonValueKind.Number)
-                        {
-                            doc.Classifications[p.Name] = p.Value.GetSingle();
-                        }
-                        else if (p.Value.ValueKind != JsonValueKind.Null)
-                        {
-                            throw new CatalogFormatException($"{p.Name} must be a number");
-                        }
-                    }
-                    else
-                    {
-                        doc.Extra[p.Name] = p.Value.Clone();
-                    }
-
-                    break;
-            }
+            doc.Classifications[p.Name] = p.Value.GetSingle();
         }
-
-        if (!hasTitle)
+        else if (p.Value.ValueKind != JsonValueKind.Null)
         {
-            throw new CatalogFormatException("title is missing or empty");
+            throw new CatalogFormatException($"{p.Name} must be a number");
         }
-
-        return doc;
     }
 
     /// <summary>Reads a document from UTF-8 JSON text.</summary>

@@ -1,14 +1,15 @@
 using System.Globalization;
 
-namespace MLOps.Web.Infrastructure.Hosting;
+namespace MLOps.Web.Commands;
 
 /// <summary>
 /// <c>dotnet MLOps.Web.dll healthcheck [url]</c>: GETs the running app's <c>/healthz</c> and exits 0
 /// when it answers 2xx, 1 otherwise. The container image's HEALTHCHECK uses it, because the ASP.NET
-/// runtime image has no curl or wget. It runs before the host is built, so it starts fast, binds no
-/// port and touches no data.
+/// runtime image has no curl or wget. It builds no host, so it starts fast, binds no port and
+/// touches no data.
 /// </summary>
-public static class HealthcheckCommand
+/// <param name="Url">The URL to probe; null: <c>/healthz</c> on the port Kestrel is configured for.</param>
+public sealed record HealthcheckCommand(string? Url = null) : AppCommand
 {
     /// <summary>The command-line verb.</summary>
     public const string Verb = "healthcheck";
@@ -19,17 +20,27 @@ public static class HealthcheckCommand
     /// <summary>How long it waits for an answer (the image's HEALTHCHECK --timeout is longer).</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(4);
 
-    /// <summary>True when the first argument is the <see cref="Verb"/>.</summary>
-    public static bool IsRequested(IReadOnlyList<string> args) =>
-        args.Count > 0 && string.Equals(args[0], Verb, StringComparison.OrdinalIgnoreCase);
+    private static readonly VerbSpec Spec = new(Verb, Flags: [], Options: [], MaxPositionals: 1, AcceptsSettings: false);
+
+    /// <summary><c>healthcheck [url]</c>; the URL must be an absolute http(s) URL.</summary>
+    internal static HealthcheckCommand FromArguments(IReadOnlyList<string> args)
+    {
+        var url = VerbArguments.Split(Spec, args).Positionals.FirstOrDefault();
+        if (url is not null)
+        {
+            _ = VerbArguments.ParseHttpUrl(url, $"{Verb}: the url");
+        }
+
+        return new HealthcheckCommand(url);
+    }
 
     /// <summary>Probes the app and returns the process exit code: 0 healthy, 1 not.</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken cancellationToken)
+    public override async Task<int> RunAsync(TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         Uri target;
         try
         {
-            target = ResolveTarget(args, Environment.GetEnvironmentVariable);
+            target = ResolveTarget(Url, Environment.GetEnvironmentVariable);
         }
         catch (FormatException ex)
         {
@@ -55,17 +66,17 @@ public static class HealthcheckCommand
     }
 
     /// <summary>
-    /// The URL to probe: the second argument when given (absolute URL), else <c>/healthz</c> on
+    /// The URL to probe: <paramref name="url"/> when given (absolute URL), else <c>/healthz</c> on
     /// localhost at the first port of <c>ASPNETCORE_HTTP_PORTS</c>, else of the first
     /// <c>ASPNETCORE_URLS</c> entry, else 8080 (the image's port).
     /// </summary>
-    public static Uri ResolveTarget(IReadOnlyList<string> args, Func<string, string?> environment)
+    public static Uri ResolveTarget(string? url, Func<string, string?> environment)
     {
-        if (args.Count > 1)
+        if (url is not null)
         {
-            return Uri.TryCreate(args[1], UriKind.Absolute, out var explicitUri) && explicitUri.Scheme is "http" or "https"
+            return Uri.TryCreate(url, UriKind.Absolute, out var explicitUri) && explicitUri.Scheme is "http" or "https"
                 ? explicitUri
-                : throw new FormatException($"'{args[1]}' is not an absolute http(s) URL.");
+                : throw new FormatException($"'{url}' is not an absolute http(s) URL.");
         }
 
         var port = FirstPort(environment("ASPNETCORE_HTTP_PORTS"))

@@ -1,0 +1,86 @@
+namespace MLOps.Web.Commands;
+
+/// <summary>The classification benchmarks (docs/benchmarks.md).</summary>
+public enum ClassificationBenchKind
+{
+    /// <summary>Embedding throughput per batch size, with and without length bucketing.</summary>
+    Embed,
+
+    /// <summary>Zero-shot genre accuracy of the built-in models over TMDB overviews.</summary>
+    Accuracy,
+
+    /// <summary><c>POST /api/classify</c> latency against a running service.</summary>
+    Latency,
+}
+
+/// <summary>The options of <c>bench embed|accuracy|latency</c>; null: the benchmark's default.</summary>
+/// <param name="Data">TMDB JSON lines; null: ../shared/data/tmdb/tmdb_5000_movies.min.jsonl.</param>
+/// <param name="Limit">Most movies read.</param>
+/// <param name="Model">Model id (<c>name@version</c>) of the embed benchmark.</param>
+/// <param name="Registry">Folder the built-in models are written to.</param>
+/// <param name="Url">Base URL of the running service (latency).</param>
+/// <param name="Requests">Requests per concurrency level (latency).</param>
+/// <param name="Spinning">ONNX Runtime thread spinning.</param>
+/// <param name="Batches">Batch sizes of the embed benchmark.</param>
+public sealed record ClassificationBenchOptions(
+    string? Data = null,
+    int Limit = 100_000,
+    string Model = "all-MiniLM-L6-v2@1",
+    string Registry = "data/models",
+    Uri? Url = null,
+    int Requests = 200,
+    bool Spinning = false,
+    IReadOnlyList<int>? Batches = null)
+{
+    public static readonly Uri DefaultUrl = new("http://127.0.0.1:8080");
+
+    public IReadOnlyList<int> EffectiveBatches => Batches ?? [1, 8, 32];
+
+    public Uri EffectiveUrl => Url ?? DefaultUrl;
+}
+
+/// <summary>
+/// <c>bench embed|accuracy|latency [options]</c>: runs <see cref="ClassificationBench"/> without a
+/// host. Each benchmark takes only its own options (see <see cref="AppCommand.Usage"/>).
+/// </summary>
+public sealed record ClassificationBenchCommand(ClassificationBenchKind Which, ClassificationBenchOptions Options) : AppCommand
+{
+    private static readonly Dictionary<ClassificationBenchKind, string[]> OptionsOf = new()
+    {
+        [ClassificationBenchKind.Embed] = ["data", "limit", "model", "registry", "batches", "spinning"],
+        [ClassificationBenchKind.Accuracy] = ["data", "limit", "registry", "spinning"],
+        [ClassificationBenchKind.Latency] = ["data", "limit", "url", "requests"],
+    };
+
+    internal static bool TryParseKind(string text, out ClassificationBenchKind kind) =>
+        Enum.TryParse(text, ignoreCase: true, out kind) && Enum.IsDefined(kind) && !int.TryParse(text, out _);
+
+    internal static ClassificationBenchCommand FromArguments(ClassificationBenchKind kind, IReadOnlyList<string> args)
+    {
+        var spec = new VerbSpec($"bench {kind.ToString().ToLowerInvariant()}", Flags: [], Options: OptionsOf[kind], MaxPositionals: 0, AcceptsSettings: false);
+        var parsed = VerbArguments.Split(spec, args);
+        var defaults = new ClassificationBenchOptions();
+        return new ClassificationBenchCommand(kind, new ClassificationBenchOptions(
+            Data: parsed.Option("data"),
+            Limit: parsed.PositiveInt("limit", defaults.Limit),
+            Model: ModelId(parsed) ?? defaults.Model,
+            Registry: parsed.Option("registry") ?? defaults.Registry,
+            Url: parsed.Option("url") is null ? null : parsed.Url("url", ClassificationBenchOptions.DefaultUrl),
+            Requests: parsed.PositiveInt("requests", defaults.Requests),
+            Spinning: parsed.Choice("spinning", "off", "on", "off") == "on",
+            Batches: Batches(parsed)));
+    }
+
+    public override Task<int> RunAsync(TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
+        ClassificationBench.RunAsync(Which, Options, output, error, cancellationToken);
+
+    private static string? ModelId(VerbArguments parsed) =>
+        parsed.Option("model") is not { } id || id.Split('@') is [{ Length: > 0 }, { Length: > 0 }]
+            ? parsed.Option("model")
+            : throw new CommandLineException($"{parsed.Spec.Verb}: option --model must be a model id name@version, not '{id}'.");
+
+    private static int[]? Batches(VerbArguments parsed) =>
+        parsed.List("batches")?.Select(b => int.TryParse(b, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new CommandLineException($"{parsed.Spec.Verb}: option --batches must list positive whole numbers, not '{b}'.")).ToArray();
+}
