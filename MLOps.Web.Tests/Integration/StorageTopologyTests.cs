@@ -5,7 +5,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using MLOps.Web.Features.Catalog;
 using MLOps.Web.Features.Evaluation;
+using MLOps.Web.Features.Models;
 using MLOps.Web.Features.Reclassification;
 using MLOps.Web.Features.Trending;
 using MLOps.Web.Infrastructure.Hangfire;
@@ -34,6 +36,8 @@ public sealed class StorageTopologyTests
         builder.AddHangfireInfrastructure();
         builder.AddEvaluation();
         builder.AddTrending();
+        builder.AddCatalog();
+        builder.AddModels();
         builder.AddReclassification();
         return builder.Build();
     }
