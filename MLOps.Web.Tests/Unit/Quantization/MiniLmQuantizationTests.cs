@@ -67,6 +67,32 @@ public sealed class MiniLmQuantizationTests
         }
     }
 
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task The_opt_in_fusions_replace_every_attention_block_and_layer_norm_and_keep_the_embeddings(bool attention, bool skipLayerNorm)
+    {
+        var (source, _, _) = await Models.Value;
+        var result = OnnxDynamicQuantizer.Quantize(await File.ReadAllBytesAsync(source), new QuantizationOptions { FuseAttention = attention, FuseSkipLayerNormalization = skipLayerNorm });
+        var ops = result.Report.OperatorsAfter;
+        Assert.Equal(attention ? 6 : 0, ops.GetValueOrDefault("com.microsoft.QAttention"));
+        Assert.Equal(attention ? 0 : 6, ops.GetValueOrDefault("Softmax"));
+        Assert.Equal(skipLayerNorm ? 13 : 0, ops.GetValueOrDefault("com.microsoft.SkipLayerNormalization"));
+        Assert.Equal(skipLayerNorm ? 0 : 26, ops.GetValueOrDefault("ReduceMean"));
+        var fused = Path.Combine(TempDirectory.Create("minilm-int8-fused"), "model.onnx");
+        await File.WriteAllBytesAsync(fused, result.Model);
+
+        var tokenizer = ModelTokenizer.Load(Path.GetDirectoryName(source)!, "wordpiece", lowercase: true);
+        var batch = Sentences.Select(s => tokenizer.Encode(s, 256)).ToList();
+        var settings = new OnnxSessionSettings(IntraOpNumThreads: 1, AllowSpinning: false);
+        using var fp32 = new OnnxModelSession(source, settings);
+        using var quantized = new OnnxModelSession(fused, settings);
+        var expected = fp32.RunEmbeddings(batch, "last_hidden_state", Pooling.Mean);
+        var actual = quantized.RunEmbeddings(batch, "last_hidden_state", Pooling.Mean);
+        Assert.All(expected.Zip(actual), p => Assert.InRange(TensorPrimitives.CosineSimilarity(p.First, p.Second), 0.98f, 1f));
+    }
+
     [Fact]
     public async Task Quantizing_the_int8_model_again_is_refused_as_already_quantized()
     {

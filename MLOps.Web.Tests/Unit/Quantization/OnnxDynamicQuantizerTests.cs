@@ -143,6 +143,16 @@ public sealed class OnnxDynamicQuantizerTests
     }
 
     [Fact]
+    public void The_fusions_leave_a_graph_without_attention_or_layer_norm_as_the_plain_rewrite_makes_it()
+    {
+        var source = SyntheticModel();
+        var plain = OnnxDynamicQuantizer.Quantize(source);
+        var fused = OnnxDynamicQuantizer.Quantize(source, new QuantizationOptions { FuseAttention = true, FuseSkipLayerNormalization = true });
+        Assert.Equal(plain.Report.OperatorsAfter, fused.Report.OperatorsAfter);
+        Assert.Equal(Run(plain.Model)["y"], Run(fused.Model)["y"]);
+    }
+
+    [Fact]
     public void Merging_the_MatMuls_that_share_an_input_changes_no_number()
     {
         var source = SyntheticModel();

@@ -57,21 +57,7 @@ public static class OnnxDynamicQuantizer
                 "Use the DynamicQuantizeMatMul format or convert the model to opset 11+ first.");
         }
 
-        var rewriter = new GraphRewriter(g, options, defaultOpset);
-        rewriter.Run();
-        if (rewriter.Quantized.Count == 0)
-        {
-            var why = rewriter.Skipped.Count == 0
-                ? "it has no MatMul or Gemm node"
-                : "no MatMul/Gemm has a constant 2-D float weight: " + string.Join("; ", rewriter.Skipped.Take(5).Select(s => $"{s.Node}: {s.Reason}"));
-            throw new OnnxQuantizationException($"Nothing to quantize: {why}.");
-        }
-
-        if (options.Format != QuantizedOperatorFormat.MatMulInteger && !m.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
-        {
-            m.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
-        }
-
+        var rewriter = Rewrite(m, options, defaultOpset);
         var method = options.Describe();
         SetMetadata(m, MetadataMethod, method);
         SetMetadata(m, MetadataSourceSha256, sourceSha);
@@ -94,6 +80,30 @@ public static class OnnxDynamicQuantizer
             before,
             CountOps(g));
         return new QuantizationResult(output, report);
+    }
+
+    /// <summary>The MatMul/Gemm rewrite, then the opt-in fusions; refuses a model in which nothing could be quantized.</summary>
+    private static GraphRewriter Rewrite(ModelProto m, QuantizationOptions options, long defaultOpset)
+    {
+        var g = m.Graph;
+        var rewriter = new GraphRewriter(g, options, defaultOpset);
+        rewriter.Run();
+        if (rewriter.Quantized.Count == 0)
+        {
+            var why = rewriter.Skipped.Count == 0
+                ? "it has no MatMul or Gemm node"
+                : "no MatMul/Gemm has a constant 2-D float weight: " + string.Join("; ", rewriter.Skipped.Take(5).Select(s => $"{s.Node}: {s.Reason}"));
+            throw new OnnxQuantizationException($"Nothing to quantize: {why}.");
+        }
+
+        var fused = (options.FuseSkipLayerNormalization ? SkipLayerNormFusion.Apply(g) : 0)
+            + (options.FuseAttention && options.Format == QuantizedOperatorFormat.MatMulIntegerToFloat ? AttentionFusion.Apply(g) : 0);
+        if ((options.Format != QuantizedOperatorFormat.MatMulInteger || fused > 0) && !m.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
+        {
+            m.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        }
+
+        return rewriter;
     }
 
     public static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));

@@ -59,6 +59,20 @@ public sealed record QuantizationOptions
     /// </summary>
     public bool MergeSharedInputMatMuls { get; init; } = true;
 
+    /// <summary>
+    /// Also replace each residual Add + written-out layer normalisation with one com.microsoft
+    /// SkipLayerNormalization (<see cref="SkipLayerNormFusion"/>); ONNX Runtime's session optimiser
+    /// does not form it for PyTorch exports of BERT encoders.
+    /// </summary>
+    public bool FuseSkipLayerNormalization { get; init; }
+
+    /// <summary>
+    /// Also replace each self-attention block (merged Q/K/V GEMM, heads, scaled scores, mask, softmax,
+    /// context) with one com.microsoft QAttention (<see cref="AttentionFusion"/>); needs the
+    /// MatMulIntegerToFloat format with the Q/K/V merge and an <c>attention_mask</c> input.
+    /// </summary>
+    public bool FuseAttention { get; init; }
+
     /// <summary>Weights with fewer elements than this stay fp32 (tiny MatMuls gain nothing).</summary>
     public long MinimumWeightElements { get; init; } = 16 * 16;
 
@@ -70,5 +84,7 @@ public sealed record QuantizationOptions
         $"dynamic int8: {Format}, weights {(Weights == WeightEncoding.Int8Symmetric ? "int8 symmetric" : "uint8 asymmetric")} " +
         $"{(PerChannel ? "per output channel" : "per tensor")}, activations uint8 asymmetric per tensor (computed at run time)" +
         $"{(IncludeGemm ? ", Gemm included" : "")}" +
-        $"{(MergeSharedInputMatMuls && PerChannel && Format != QuantizedOperatorFormat.MatMulInteger ? ", shared-input MatMuls (Q/K/V) merged" : "")}";
+        $"{(MergeSharedInputMatMuls && PerChannel && Format != QuantizedOperatorFormat.MatMulInteger ? ", shared-input MatMuls (Q/K/V) merged" : "")}" +
+        $"{(FuseSkipLayerNormalization ? ", residual Add + LayerNorm fused into SkipLayerNormalization" : "")}" +
+        $"{(FuseAttention ? ", self-attention fused into QAttention" : "")}";
 }
