@@ -73,7 +73,7 @@ for batch in ${BATCHES//,/ }; do
 done
 echo
 awk -v p="$best_peer" -v q="$best_project" 'BEGIN { printf "best project %.1f docs/s / best peer %.1f docs/s = %.2fx (target: 3x)\n", q, p, q / p }'
-echo "project session: spinning $SPINNING, intra-op threads ${THREADS:-$CPUS (CPU count)}; peer: $(node "$here/embed.mjs" --models "$here/.models/" --model "$MODEL" --data "$DATA" --limit 1 --batches 1 2>&1 >/dev/null | sed 's/, 1 overviews.*//')"
+echo "project session: spinning $SPINNING, intra-op threads ${THREADS:-$CPUS (CPU count)}; $(node "$here/embed.mjs" --models "$here/.models/" --model "$MODEL" --data "$DATA" --limit 1 --batches 1 2>&1 >/dev/null | sed 's/, 1 overviews.*//')"
 flags="$(lscpu | grep -ow -E 'avx2|avx512f|avx512bw|avx512_vnni|avx512_bf16|avx_vnni|amx_tile|amx_int8|amx_bf16' | sort -u | tr '\n' ' ')"
 echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $CPUS CPUs; lscpu flags: ${flags}(AMX: $(case "$flags" in *amx*) echo yes ;; *) echo no ;; esac))"
 echo "started $started; load before: ${load_before##*load average: }; after: $(uptime | sed 's/.*load average: //')"

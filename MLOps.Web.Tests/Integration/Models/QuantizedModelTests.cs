@@ -159,6 +159,45 @@ public sealed class QuantizedModelTests
     }
 
     [Fact]
+    public async Task Registering_an_int8_version_runs_champion_challenger_which_measures_it_against_the_fp32_champion_on_the_judgments()
+    {
+        // the sample catalog and the bundled family-christmas judgments, as a first start has them
+        var factory = new MLOpsFactory(new Dictionary<string, string?> { ["Models:MaterializeQuantized"] = "false", ["Evaluation:AutoPromote"] = "false" });
+        await using var _ = factory;
+        await ClassifierApp.WaitForModelsAsync(factory);
+        using var client = factory.CreateClient();
+        for (var i = 0; i < 600 && (await client.GetFromJsonAsync<JsonElement[]>(U("/api/judgments")))!.Length == 0; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync(U($"/api/models/{MiniLm}/quantize"), null)).StatusCode);
+
+        JsonElement decision = default;
+        for (var i = 0; i < 1800 && decision.ValueKind != JsonValueKind.Object; i++)
+        {
+            var decisions = await client.GetFromJsonAsync<JsonElement[]>(U("/api/evaluations/decisions"));
+            if (decisions!.Length > 0)
+            {
+                decision = decisions[0];
+            }
+            else
+            {
+                await Task.Delay(100);
+            }
+        }
+
+        Assert.Equal(JsonValueKind.Object, decision.ValueKind);
+        Assert.Equal($"registered {MiniLmInt8}", decision.GetProperty("trigger").GetString());
+        Assert.Equal(MiniLm, decision.GetProperty("championId").GetString());
+        var candidate = decision.GetProperty("candidates").EnumerateArray().Single(c => c.GetProperty("modelId").GetString() == MiniLmInt8);
+        var int8 = candidate.GetProperty("ndcgBySet").GetProperty("family-christmas").GetDouble();
+        var fp32 = decision.GetProperty("championNdcgBySet").GetProperty("family-christmas").GetDouble();
+        Assert.InRange(int8, 0.01, 1);
+        Assert.InRange(int8 - fp32, -0.2, 0.2); // the same model in int8 ranks the set about as well
+    }
+
+    [Fact]
     public async Task With_MaterializeQuantized_off_no_int8_version_is_written()
     {
         var (factory, rooms) = await StartAsync(new Dictionary<string, string?> { ["Models:MaterializeQuantized"] = "false" });
