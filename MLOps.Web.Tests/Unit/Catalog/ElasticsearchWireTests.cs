@@ -46,7 +46,7 @@ public sealed class ElasticsearchWireTests : IDisposable
     {
         var (index, wire) = Create(ElasticsearchCatalogIndexContractTests.Options(),
             new RecordedExchange("POST", "/tmdb/_search?typed_keys=true",
-                Json("""{"query":{"bool":{"filter":[{"term":{"genres":{"value":"family"}}}],"must":[{"query_string":{"default_operator":"or","fields":["title^2","overview","tagline"],"query":"christmas"}}]}},"size":1,"_source":false}"""),
+                Json("""{"query":{"bool":{"filter":[{"term":{"genres":{"value":"family"}}}],"must":[{"query_string":{"default_operator":"or","fields":["title^2","overview","tagline"],"query":"christmas"}}]}},"size":1,"_source":false,"timeout":"5000ms"}"""),
                 200, SearchResponse("""{"_index":"tmdb","_type":"_doc","_id":"m1","_score":4.0}""", 4.0)),
             new RecordedExchange("POST", "/tmdb/_search?typed_keys=true",
                 Json("""
@@ -56,7 +56,7 @@ public sealed class ElasticsearchWireTests : IDisposable
                     {"field_value_factor":{"factor":0.125,"field":"classification_sports","missing":0.0,"modifier":"none"}}],
                   "query":{"bool":{"boost":0.125,"filter":[{"term":{"genres":{"value":"family"}}}],"must":[{"query_string":{"default_operator":"or","fields":["title^2","overview","tagline"],"query":"christmas"}}]}},
                   "score_mode":"sum"}},
-                 "sort":[{"_score":{"order":"desc"}},{"id":{"order":"asc"}}]}
+                 "sort":[{"_score":{"order":"desc"}},{"id":{"order":"asc"}}],"timeout":"5000ms"}
                 """),
                 200, SearchResponse("""
                     {"_index":"tmdb","_type":"_doc","_id":"m1","_score":0.8625,"_source":{"id":"m1","title":"Lantern","genres":["Family"],"classification_christmas":0.9,"classification_sports":0.2},"sort":[0.8625,"m1"]},
@@ -91,7 +91,7 @@ public sealed class ElasticsearchWireTests : IDisposable
                     {"field_value_factor":{"factor":0.5,"field":"classification_christmas","missing":0.0,"modifier":"none"}}],
                   "query":{"bool":{"boost":0.25,"must":[{"match_all":{}}]}},
                   "score_mode":"sum"}},
-                 "sort":[{"_score":{"order":"desc"}},{"id":{"order":"asc"}}]}
+                 "sort":[{"_score":{"order":"desc"}},{"id":{"order":"asc"}}],"timeout":"5000ms"}
                 """),
                 200, SearchResponse("")));
 
@@ -106,6 +106,23 @@ public sealed class ElasticsearchWireTests : IDisposable
 
         AssertWire(wire);
         Assert.Empty(result.Hits);
+    }
+
+    [Fact]
+    public async Task A_search_elasticsearch_answers_as_timed_out_is_a_timeout_not_a_partial_page()
+    {
+        var (index, wire) = Create(ElasticsearchCatalogIndexContractTests.Options(),
+            new RecordedExchange("POST", "/tmdb/_search?typed_keys=true",
+                Json("""{"track_total_hits":true,"from":0,"size":10,"query":{"bool":{"must":[{"query_string":{"default_operator":"or","fields":["title^2","overview","tagline"],"query":"a*"}}]}},"timeout":"5000ms"}"""),
+                200, Json("""
+                    {"took":5001,"timed_out":true,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},
+                     "hits":{"total":{"value":1,"relation":"gte"},"max_score":1.0,"hits":[{"_index":"tmdb","_type":"_doc","_id":"m1","_score":1.0,"_source":{"id":"m1","title":"Lantern"}}]}}
+                    """)));
+
+        var ex = await Assert.ThrowsAsync<SearchTimeoutException>(() => index.SearchAsync(new SearchQuery { Text = "a*" }, CancellationToken.None));
+
+        AssertWire(wire);
+        Assert.Equal(TimeSpan.FromSeconds(5), ex.Budget);
     }
 
     [Fact]

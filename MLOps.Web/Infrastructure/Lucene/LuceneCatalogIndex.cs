@@ -34,11 +34,13 @@ public sealed class LuceneCatalogIndex : ICatalogIndex, IDisposable
     private readonly SearcherManager _searchers;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ILogger _logger;
+    private readonly CatalogSearchBudget _budget;
     private bool _disposed;
 
-    public LuceneCatalogIndex(string path, ILogger<LuceneCatalogIndex> logger)
+    public LuceneCatalogIndex(string path, ILogger<LuceneCatalogIndex> logger, CatalogSearchBudget? budget = null)
     {
         _logger = logger;
+        _budget = budget ?? CatalogSearchBudget.Default;
         System.IO.Directory.CreateDirectory(path);
         Path = path;
         _directory = FSDirectory.Open(path);
@@ -65,6 +67,9 @@ public sealed class LuceneCatalogIndex : ICatalogIndex, IDisposable
 
     /// <summary>The index folder.</summary>
     public string Path { get; }
+
+    /// <summary>What one search may cost (query limits, time budget); every search method runs within it.</summary>
+    internal CatalogSearchBudget Budget => _budget;
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
@@ -225,7 +230,7 @@ public sealed class LuceneCatalogIndex : ICatalogIndex, IDisposable
     public Task<SearchResult> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(WithSearcher(s => LuceneSearch.Search(s, query, cancellationToken)));
+        return Task.FromResult(WithSearcher(s => LuceneSearch.Search(s, query, _budget, cancellationToken)));
     }
 
     public void Dispose()
