@@ -21,9 +21,9 @@ public static class ModelsEndpoints
         var maxUpload = (long)app.Services.GetRequiredService<IOptions<ModelsOptions>>().Value.MaxUploadMegabytes << 20;
         group.MapPost("", RegisterAsync)
             .WithName("RegisterModel")
-            .WithSummary("Registers a model: JSON {\"path\": \"/dir\"} naming a folder, or a multipart upload (field 'file') of a zip with model.onnx, tokenizer files and mlops-model.json or a Hugging Face config.json. The package is loaded and smoke-tested first; a broken one is refused with the reason and nothing active changes.")
+            .WithSummary("Registers a model: JSON {\"path\": \"my-model\"} naming a folder in the model import directory (Models:ImportDirectory, default <data>/incoming), or a multipart upload (field 'file') of a zip with model.onnx, tokenizer files and mlops-model.json or a Hugging Face config.json. The package is loaded and smoke-tested first; a broken one is refused with the reason and nothing active changes.")
             .Accepts<RegisterModelRequest>("application/json", "multipart/form-data")
-            .WithRequestExample("""{"path": "/models/incoming/my-mnli-model"}""")
+            .WithRequestExample("""{"path": "my-mnli-model"}""")
             .WithMetadata(new RequestSizeLimitAttribute(maxUpload))
             .WithFormOptions(multipartBodyLengthLimit: maxUpload)
             .DisableAntiforgery();
@@ -55,19 +55,19 @@ public static class ModelsEndpoints
     private static Ok<ModelInfo[]> List(ModelStore store, LoadedModelCache cache) => TypedResults.Ok(ModelInfos.Describe(store, cache.ActiveModelId));
 
     private static async Task<Results<Created<ModelInfo>, ValidationProblem>> RegisterAsync(
-        HttpRequest request, ModelLifecycle lifecycle, ModelStore store, LoadedModelCache cache, IOptions<ModelsOptions> options, CancellationToken cancellationToken)
+        HttpRequest request, ModelLifecycle lifecycle, ModelStore store, LoadedModelCache cache, ModelImportDirectory imports,
+        IOptions<ModelsOptions> options, CancellationToken cancellationToken)
     {
         ModelDescriptor registered;
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(cancellationToken);
-            var file = form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null);
-            if (file is null || file.Length == 0)
+            var (file, problem) = await ModelUpload.ReadFileAsync(request, cancellationToken);
+            if (problem is not null)
             {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["Upload a zip file in the form field 'file'."] });
+                return Invalid("file", problem);
             }
 
-            registered = await ModelUpload.RegisterAsync(file, lifecycle, (long)options.Value.MaxUploadMegabytes << 22, cancellationToken);
+            registered = await ModelUpload.RegisterAsync(file!, lifecycle, (long)options.Value.MaxUploadMegabytes << 20, cancellationToken);
         }
         else
         {
@@ -77,7 +77,8 @@ public static class ModelsEndpoints
                 return invalid;
             }
 
-            registered = await lifecycle.RegisterAsync(body!, cancellationToken);
+            var (folder, display) = imports.Resolve(body!);
+            registered = await lifecycle.RegisterAsync(folder, display, [imports.Root], cancellationToken);
         }
 
         var info = ModelInfos.Describe(store, cache.ActiveModelId).First(m => m.Id == registered.Id);

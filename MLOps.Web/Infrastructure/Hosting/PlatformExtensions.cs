@@ -63,6 +63,7 @@ public static class PlatformExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestContentGuard>();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseSwagger();
