@@ -81,8 +81,7 @@ public static class CatalogEndpoints
         if (strict)
         {
             // Strict needs two passes (validate, then write); the body can be read once, so stage it on disk.
-            var staging = data.Resolve(Path.Combine("tmp", $"import-{Guid.NewGuid():N}.staging"));
-            Directory.CreateDirectory(Path.GetDirectoryName(staging)!);
+            var staging = ImportStaging.NewPath(data);
             try
             {
                 await using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))

@@ -39,6 +39,7 @@ public static class CatalogSetup
             : sp.GetRequiredService<LuceneCatalogIndex>());
 
         services.AddSingleton<CatalogImporter>();
+        services.AddHostedService<ImportStagingCleanup>();
         services.AddSingleton<CatalogSearchService>();
 
         // sort=trending without a trending store is text relevance only; a registered store (before or after) wins.
