@@ -126,6 +126,42 @@ public sealed class ElasticsearchWireTests : IDisposable
     }
 
     [Fact]
+    public async Task An_import_whose_bulk_has_item_errors_reports_each_refused_record_by_line_and_keeps_the_others()
+    {
+        var bulkBody = Json("""
+            [{"update":{"_id":"ok-1"}},{"doc_as_upsert":true,"doc":{"id":"ok-1","title":"Fine","overview":null,"tagline":null,"genres":[],"release_date":null}},
+             {"update":{"_id":"bad-date"}},{"doc_as_upsert":true,"doc":{"id":"bad-date","title":"Dated","overview":null,"tagline":null,"genres":[],"release_date":"next tuesday"}},
+             {"update":{"_id":"ok-2"}},{"doc_as_upsert":true,"doc":{"id":"ok-2","title":"Also fine","overview":null,"tagline":null,"genres":[],"release_date":null}}]
+            """);
+        var (index, wire) = Create(ElasticsearchCatalogIndexContractTests.Options(),
+            new RecordedExchange("POST", "/tmdb/_bulk?refresh=wait_for", bulkBody, 200, Json("""
+                {"took":4,"errors":true,"items":[
+                 {"update":{"_index":"tmdb","_type":"_doc","_id":"ok-1","_version":1,"result":"created","status":201}},
+                 {"update":{"_index":"tmdb","_type":"_doc","_id":"bad-date","status":400,"error":{"type":"document_parsing_exception","reason":"[1:54] failed to parse field [release_date] of type [date] in document with id 'bad-date'","index":"tmdb"}}},
+                 {"update":{"_index":"tmdb","_type":"_doc","_id":"ok-2","_version":1,"result":"created","status":201}}]}
+                """)));
+        var importer = new MLOps.Web.Features.Catalog.CatalogImporter(index,
+            Microsoft.Extensions.Options.Options.Create(new MLOps.Web.Features.Catalog.CatalogImportOptions()),
+            NullLogger<MLOps.Web.Features.Catalog.CatalogImporter>.Instance);
+        using var input = new MemoryStream("""
+            {"id":"ok-1","title":"Fine"}
+            {"id":"bad-date","title":"Dated","release_date":"next tuesday"}
+            {"id":"ok-2","title":"Also fine"}
+            """u8.ToArray());
+
+        var report = await importer.ImportStreamAsync(input, CancellationToken.None);
+
+        AssertWire(wire);
+        Assert.True(report.Succeeded, report.Failure);
+        Assert.Equal(2, report.Indexed);
+        Assert.Equal(1, report.Skipped);
+        var error = Assert.Single(report.Errors);
+        Assert.Equal(2, error.Line);
+        Assert.Contains("document_parsing_exception", error.Message, StringComparison.Ordinal);
+        Assert.Contains("release_date", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Bulk_update_errors_other_than_missing_documents_fail_the_call_naming_the_reason()
     {
         var bulkBody = Json("""

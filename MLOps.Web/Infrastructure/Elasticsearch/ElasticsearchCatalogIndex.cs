@@ -66,7 +66,7 @@ public sealed partial class ElasticsearchCatalogIndex(
 
         // update + doc_as_upsert merges into a stored document, so its classification fields stay.
         var response = await client.BulkAsync(b => ElasticsearchWrites.Upserts(b, _index, RefreshMode, documents), cancellationToken);
-        ElasticsearchWrites.CheckBulk("index documents", response, ignoreMissing: null);
+        ElasticsearchWrites.CheckUpserts(response, documents.Count);
     }
 
     public async Task UpdateClassificationsAsync(IReadOnlyList<ClassificationUpdate> updates, CancellationToken cancellationToken)
