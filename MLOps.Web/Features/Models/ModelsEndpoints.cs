@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared.Evaluation;
 using MLOps.Web.Shared.Models;
+using MLOps.Web.Infrastructure.Security;
 
 namespace MLOps.Web.Features.Models;
 
@@ -26,29 +27,36 @@ public static class ModelsEndpoints
             .WithRequestExample("""{"path": "my-mnli-model"}""")
             .WithMetadata(new RequestSizeLimitAttribute(maxUpload))
             .WithFormOptions(multipartBodyLengthLimit: maxUpload)
-            .DisableAntiforgery();
+            .DisableAntiforgery()
+            .RequireOperator();
 
         group.MapPost("/{id}/promote", PromoteAsync)
             .WithName("PromoteModel")
             .WithSummary("Makes a version the active one, atomically and without a restart; requests in flight finish on the old version.")
             .WithRequestExample("""{"reason": "beats the champion on NDCG@10"}""")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .RequireOperator();
 
         group.MapPost("/rollback", RollbackAsync)
             .WithName("RollbackModel")
             .WithSummary("Re-activates the previously active version.")
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireOperator();
 
         group.MapPost("/{id}/evaluate", EvaluateModelAsync)
             .WithName("EvaluateModel")
             .WithSummary("Evaluates a model version on every judgment set (the active one on the live index, others in memory).")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireOperator()
+            .RequireRateLimit(RateLimits.Jobs);
         group.MapPost("/{id}/calibrate", CalibrateModelAsync)
             .WithName("CalibrateModel")
             .WithSummary("Fits an embedding model's logistic cosine-to-[0,1] calibration from the judgments and registers it as a new version.")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireOperator()
+            .RequireRateLimit(RateLimits.Jobs);
         return app;
     }
 

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Hangfire;
@@ -10,6 +9,7 @@ using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Redis;
 using StackExchange.Redis;
+using MLOps.Web.Infrastructure.Security;
 
 namespace MLOps.Web.Infrastructure.Hangfire;
 
@@ -135,7 +135,7 @@ public static class HangfireSetup
         public bool Authorize(DashboardContext context)
         {
             var http = context.GetHttpContext();
-            if (IsLocal(http))
+            if (RequestLocality.IsLocal(http))
             {
                 return true;
             }
@@ -173,16 +173,6 @@ public static class HangfireSetup
         private static bool FixedEquals(string a, string b) =>
             CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
 
-        private static bool IsLocal(HttpContext http)
-        {
-            var remote = http.Connection.RemoteIpAddress;
-            if (remote is null)
-            {
-                return true; // in-process (TestServer) requests have no remote address
-            }
-
-            return IPAddress.IsLoopback(remote) || remote.Equals(http.Connection.LocalIpAddress);
-        }
     }
 }
 
