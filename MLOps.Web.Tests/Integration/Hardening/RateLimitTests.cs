@@ -16,6 +16,7 @@ public sealed class RateLimitTests : IAsyncLifetime
 {
     private readonly RemoteClientFactory _factory = new(new Dictionary<string, string?>
     {
+        ["RateLimits:Enabled"] = "true",
         ["RateLimits:Classify:Permits"] = "1",
         ["RateLimits:Classify:Period"] = "00:10:00",
         ["RateLimits:Classify:Burst"] = "2",

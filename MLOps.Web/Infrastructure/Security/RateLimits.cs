@@ -37,7 +37,7 @@ public sealed class RateLimitOptions
 
     public BucketOptions Search { get; set; } = new() { Permits = 100, Burst = 200 };
 
-    public BucketOptions Import { get; set; } = new() { Permits = 10, Period = TimeSpan.FromMinutes(1), Burst = 10 };
+    public BucketOptions Import { get; set; } = new() { Permits = 30, Period = TimeSpan.FromMinutes(1), Burst = 30 };
 
     public BucketOptions Jobs { get; set; } = new() { Permits = 10, Period = TimeSpan.FromMinutes(1), Burst = 10 };
 }

@@ -1,0 +1,28 @@
+-- A mixed workload as the dashboard and clients produce it: searches (text, genre, field sort,
+-- trending blend), trending reads, classification, catalog and model lists, liveness.
+local requests = {}
+local function get(path) return wrk.format("GET", path) end
+local function post(path, body) return wrk.format("POST", path, { ["Content-Type"] = "application/json" }, body) end
+
+requests[#requests + 1] = get("/api/search?q=christmas")
+requests[#requests + 1] = get("/api/search?genre=Family&sort=classification_christmas&size=10")
+requests[#requests + 1] = get("/api/search?q=snow&sort=trending&explain=true")
+requests[#requests + 1] = get("/api/search?q=christ*%20OR%20ocean")
+requests[#requests + 1] = get("/api/trending?top=5")
+requests[#requests + 1] = get("/api/catalog")
+requests[#requests + 1] = get("/api/models")
+requests[#requests + 1] = get("/api/reclassify/runs")
+requests[#requests + 1] = get("/healthz")
+requests[#requests + 1] = post("/api/classify", '{"sequence":"A father hunts for a sold-out toy for his son on Christmas Eve.","labels":["christmas","basketball","ocean"],"multi_label":true}')
+requests[#requests + 1] = post("/classify", '{"sequence":"Cartoon characters team up with a basketball star to play against aliens.","labels":["christmas"]}')
+
+local i = 0
+request = function()
+  i = i + 1
+  return requests[(i % #requests) + 1]
+end
+
+local errors = 0
+response = function(status, headers, body)
+  if status >= 400 then errors = errors + 1 end
+end
