@@ -6,6 +6,7 @@
 # after each run, as a markdown table for docs/benchmarks.md. Installs wrk (Debian) when missing.
 # Rate limits are off for the capacity runs (RateLimits__Enabled=false: one loopback client would
 # otherwise be limited); LIMITED=1 adds a classify run with the default limits to show the 429s.
+# RUNS="mixed classify" (the default) picks the workloads.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DURATION=${DURATION:-60}
@@ -67,8 +68,12 @@ echo "load $(uptime | sed 's/.*load average: //'), $(nproc) CPUs, $(lscpu | grep
 echo "| run | clients | duration | req/s | p50 | p99 | non-2xx | RSS before (MiB) | RSS peak during | RSS 10 s after |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 start_app false
-run "mixed" mixed.lua
-run "classify only" classify.lua
+for r in ${RUNS:-mixed classify}; do
+  case $r in
+    mixed) run "mixed" mixed.lua ;;
+    classify) run "classify only" classify.lua ;;
+  esac
+done
 if [ "${LIMITED:-0}" = "1" ]; then
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
   start_app true

@@ -32,10 +32,14 @@ internal static class ModelUpload
         return file is null || file.Length == 0 ? (null, "Upload a zip file in the form field 'file'.") : (file, null);
     }
 
-    /// <summary>Unpacks <paramref name="file"/>, registers the model it holds and deletes the temp folder.</summary>
-    public static async Task<Shared.Models.ModelDescriptor> RegisterAsync(IFormFile file, ModelLifecycle lifecycle, long maxUncompressed, CancellationToken cancellationToken)
+    /// <summary>
+    /// Unpacks <paramref name="file"/> under <paramref name="workRoot"/> (the data directory's <c>tmp</c>:
+    /// a container's <c>/tmp</c> is small), registers the model it holds and deletes the work folder.
+    /// </summary>
+    public static async Task<Shared.Models.ModelDescriptor> RegisterAsync(
+        IFormFile file, ModelLifecycle lifecycle, long maxUncompressed, string workRoot, CancellationToken cancellationToken)
     {
-        var work = Path.Combine(Path.GetTempPath(), $"mlops-upload-{Guid.NewGuid():N}");
+        var work = Path.Combine(workRoot, $"mlops-upload-{Guid.NewGuid():N}");
         try
         {
             var folder = Path.Combine(work, SafeFolderName(file.FileName));

@@ -64,7 +64,7 @@ public static class ModelsEndpoints
 
     private static async Task<Results<Created<ModelInfo>, ValidationProblem>> RegisterAsync(
         HttpRequest request, ModelLifecycle lifecycle, ModelStore store, LoadedModelCache cache, ModelImportDirectory imports,
-        IOptions<ModelsOptions> options, CancellationToken cancellationToken)
+        DataDirectory data, IOptions<ModelsOptions> options, CancellationToken cancellationToken)
     {
         ModelDescriptor registered;
         if (request.HasFormContentType)
@@ -75,7 +75,7 @@ public static class ModelsEndpoints
                 return Invalid("file", problem);
             }
 
-            registered = await ModelUpload.RegisterAsync(file!, lifecycle, (long)options.Value.MaxUploadMegabytes << 20, cancellationToken);
+            registered = await ModelUpload.RegisterAsync(file!, lifecycle, (long)options.Value.MaxUploadMegabytes << 20, data.Resolve("tmp"), cancellationToken);
         }
         else
         {

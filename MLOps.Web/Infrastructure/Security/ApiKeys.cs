@@ -13,21 +13,36 @@ public sealed record ApiKey(string Name, IReadOnlySet<string> Roles, byte[] Hash
 /// key is hashed and compared with every stored hash in constant time, so neither the comparison
 /// nor the number of keys tried tells an attacker anything.
 /// </summary>
-public sealed class ApiKeys
+public sealed partial class ApiKeys
 {
     private readonly ApiKey[] _keys;
 
-    public ApiKeys(IOptions<AuthOptions> options)
+    public ApiKeys(IOptions<AuthOptions> options, ILogger<ApiKeys> logger)
     {
         var o = options.Value;
         var keys = o.Keys.Select(k => Parse(k.Name, k.Roles, k.Sha256, "Auth:Keys")).ToList();
         if (!string.IsNullOrWhiteSpace(o.KeysFile))
         {
-            keys.AddRange(ReadFile(o.KeysFile));
+            if (File.Exists(o.KeysFile))
+            {
+                keys.AddRange(ReadFile(o.KeysFile));
+            }
+            else
+            {
+                // An optional Secret that is not there: no keys from it, so remote callers are refused (fail closed).
+                LogNoKeysFile(logger, o.KeysFile);
+            }
         }
 
         _keys = [.. keys];
+        LogLoaded(logger, _keys.Length);
     }
+
+    [LoggerMessage(EventId = 8103, Level = LogLevel.Warning, Message = "Auth:KeysFile {Path} does not exist; no API keys were read from it (remote state-changing requests are refused)")]
+    private static partial void LogNoKeysFile(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 8104, Level = LogLevel.Information, Message = "{Count} API key(s) configured")]
+    private static partial void LogLoaded(ILogger logger, int count);
 
     public int Count => _keys.Length;
 
@@ -54,11 +69,6 @@ public sealed class ApiKeys
     /// <summary>Lines <c>name role[,role] sha256hex</c>; blank lines and <c>#</c> comments skipped.</summary>
     internal static IEnumerable<ApiKey> ReadFile(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new InvalidOperationException($"Auth:KeysFile '{path}' does not exist.");
-        }
-
         var number = 0;
         foreach (var raw in File.ReadLines(path))
         {

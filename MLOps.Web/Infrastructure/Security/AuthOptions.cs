@@ -23,7 +23,7 @@ public sealed class AuthOptions
 
     /// <summary>
     /// A mounted file with more keys, one a line: <c>name role[,role] sha256hex</c> (<c>#</c> starts a
-    /// comment). Read at start; a missing file stops the start.
+    /// comment). Read at start; a missing file gives no keys (logged), so an optional Secret may be absent.
     /// </summary>
     public string? KeysFile { get; set; }
 
