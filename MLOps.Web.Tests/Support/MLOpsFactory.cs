@@ -23,6 +23,8 @@ public class MLOpsFactory : WebApplicationFactory<Program>
             // No background scoring of the whole catalog unless a test asks for it: it would race
             // with tests that count inferences or read classification fields.
             ["Reclassification:RunAtStartup"] = "false",
+            // The rate limiter counts every in-process request as one client; its own tests turn it on.
+            ["RateLimits:Enabled"] = "false",
             // Built-in models: extracted once per machine and symlinked into each test registry.
             ["Models:BuiltInCacheDirectory"] = Path.Combine(Path.GetTempPath(), "mlops-test-builtin-models"),
         };

@@ -18,16 +18,22 @@ public sealed class ModelRegistryTests
     private const string MiniLm = "all-MiniLM-L6-v2@1";
     private const string Arctic = "snowflake-arctic-embed-xs@1";
 
+    /// <summary>The model import directory of every app here: registration by path reads only from it.</summary>
+    private static readonly string ImportRoot = TempDirectory.Create("incoming");
+
+    private static Dictionary<string, string?> WithImportDirectory(IDictionary<string, string?>? settings = null) =>
+        new(settings ?? new Dictionary<string, string?>()) { ["Models:ImportDirectory"] = ImportRoot };
+
     private static async Task<(MLOpsFactory Factory, ModelRooms Rooms)> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
     {
-        var factory = new MLOpsFactory(settings, dataDirectory);
+        var factory = new MLOpsFactory(WithImportDirectory(settings), dataDirectory);
         var rooms = await ClassifierApp.WaitForModelsAsync(factory);
         return (factory, rooms);
     }
 
     private static string TinyModelFolder(string name = "tiny-nli", Action<string>? tamper = null)
     {
-        var dir = Path.Combine(TempDirectory.Create("incoming"), name);
+        var dir = Path.Combine(ImportRoot, Guid.NewGuid().ToString("N"), name);
         new TinyNliModel().WriteTo(dir);
         tamper?.Invoke(dir);
         return dir;
@@ -85,7 +91,7 @@ public sealed class ModelRegistryTests
     {
         var observer = new RecordingObserver();
         // Not started itself: only the derived app runs, so one host owns the data directory.
-        var factory = new MLOpsFactory(null);
+        var factory = new MLOpsFactory(WithImportDirectory());
         await using var __ = factory;
         await using var app = factory.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IModelLifecycleObserver>(observer)));
         var rooms = await WaitAsync(app);

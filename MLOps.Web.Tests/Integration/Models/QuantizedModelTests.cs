@@ -96,11 +96,12 @@ public sealed class QuantizedModelTests
     [Fact]
     public async Task Quantizing_is_refused_for_an_unknown_an_unquantizable_or_an_already_quantized_source_and_for_a_copy_already_registered()
     {
-        var factory = new MLOpsFactory(null);
+        var incoming = TempDirectory.Create("incoming");
+        var factory = new MLOpsFactory(new Dictionary<string, string?> { ["Models:ImportDirectory"] = incoming });
         await using var _ = factory;
         var rooms = await ClassifierApp.WaitForModelsAsync(factory);
         using var client = factory.CreateClient();
-        var tiny = Path.Combine(TempDirectory.Create("incoming"), "tiny-nli");
+        var tiny = Path.Combine(incoming, "tiny-nli");
         new TinyNliModel().WriteTo(tiny);
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync(U("/api/models"), new { path = tiny })).StatusCode);
         var before = (await ListAsync(client)).Select(m => m.GetProperty("id").GetString()).ToList();

@@ -63,7 +63,7 @@ public sealed class CatalogSearchServiceTests
     {
         var index = new InMemoryCatalogIndex([new CatalogDocument { Id = "1", Title = "One" }]);
         var service = new CatalogSearchService(index, new NoTrendingReader(TimeProvider.System),
-            Options.Create(new TrendingSearchOptions { TextWeight = 0.7f }), NullLogger<CatalogSearchService>.Instance);
+            Options.Create(new TrendingSearchOptions { TextWeight = 0.7f }), Options.Create(new SearchLimitsOptions()), NullLogger<CatalogSearchService>.Instance);
 
         var response = await service.SearchAsync(null, null, "trending", null, null, explain: false, CancellationToken.None);
 

@@ -46,7 +46,7 @@ public sealed class ElasticsearchWireTests : IDisposable
     {
         var (index, wire) = Create(ElasticsearchCatalogIndexContractTests.Options(),
             new RecordedExchange("POST", "/tmdb/_search?typed_keys=true",
-                Json("""{"query":{"bool":{"filter":[{"term":{"genres":{"value":"family"}}}],"must":[{"query_string":{"default_operator":"or","fields":["title^2","overview","tagline"],"query":"christmas"}}]}},"size":1,"_source":false}"""),
+                Json("""{"query":{"bool":{"filter":[{"term":{"genres":{"value":"family"}}}],"must":[{"query_string":{"default_operator":"or","fields":["title^2","overview","tagline"],"query":"christmas"}}]}},"size":1,"_source":false,"timeout":"5000ms"}"""),
                 200, SearchResponse("""{"_index":"tmdb","_type":"_doc","_id":"m1","_score":4.0}""", 4.0)),
             new RecordedExchange("POST", "/tmdb/_search?typed_keys=true",
                 Json("""
@@ -56,7 +56,7 @@ public sealed class ElasticsearchWireTests : IDisposable
                     {"field_value_factor":{"factor":0.125,"field":"classification_sports","missing":0.0,"modifier":"none"}}],
                   "query":{"bool":{"boost":0.125,"filter":[{"term":{"genres":{"value":"family"}}}],"must":[{"query_string":{"default_operator":"or","fields":["title^2","overview","tagline"],"query":"christmas"}}]}},
                   "score_mode":"sum"}},
-                 "sort":[{"_score":{"order":"desc"}},{"id":{"order":"asc"}}]}
+                 "sort":[{"_score":{"order":"desc"}},{"id":{"order":"asc"}}],"timeout":"5000ms"}
                 """),
                 200, SearchResponse("""
                     {"_index":"tmdb","_type":"_doc","_id":"m1","_score":0.8625,"_source":{"id":"m1","title":"Lantern","genres":["Family"],"classification_christmas":0.9,"classification_sports":0.2},"sort":[0.8625,"m1"]},
@@ -91,7 +91,7 @@ public sealed class ElasticsearchWireTests : IDisposable
                     {"field_value_factor":{"factor":0.5,"field":"classification_christmas","missing":0.0,"modifier":"none"}}],
                   "query":{"bool":{"boost":0.25,"must":[{"match_all":{}}]}},
                   "score_mode":"sum"}},
-                 "sort":[{"_score":{"order":"desc"}},{"id":{"order":"asc"}}]}
+                 "sort":[{"_score":{"order":"desc"}},{"id":{"order":"asc"}}],"timeout":"5000ms"}
                 """),
                 200, SearchResponse("")));
 
@@ -106,6 +106,59 @@ public sealed class ElasticsearchWireTests : IDisposable
 
         AssertWire(wire);
         Assert.Empty(result.Hits);
+    }
+
+    [Fact]
+    public async Task A_search_elasticsearch_answers_as_timed_out_is_a_timeout_not_a_partial_page()
+    {
+        var (index, wire) = Create(ElasticsearchCatalogIndexContractTests.Options(),
+            new RecordedExchange("POST", "/tmdb/_search?typed_keys=true",
+                Json("""{"track_total_hits":true,"from":0,"size":10,"query":{"bool":{"must":[{"query_string":{"default_operator":"or","fields":["title^2","overview","tagline"],"query":"a*"}}]}},"timeout":"5000ms"}"""),
+                200, Json("""
+                    {"took":5001,"timed_out":true,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},
+                     "hits":{"total":{"value":1,"relation":"gte"},"max_score":1.0,"hits":[{"_index":"tmdb","_type":"_doc","_id":"m1","_score":1.0,"_source":{"id":"m1","title":"Lantern"}}]}}
+                    """)));
+
+        var ex = await Assert.ThrowsAsync<SearchTimeoutException>(() => index.SearchAsync(new SearchQuery { Text = "a*" }, CancellationToken.None));
+
+        AssertWire(wire);
+        Assert.Equal(TimeSpan.FromSeconds(5), ex.Budget);
+    }
+
+    [Fact]
+    public async Task An_import_whose_bulk_has_item_errors_reports_each_refused_record_by_line_and_keeps_the_others()
+    {
+        var bulkBody = Json("""
+            [{"update":{"_id":"ok-1"}},{"doc_as_upsert":true,"doc":{"id":"ok-1","title":"Fine","overview":null,"tagline":null,"genres":[],"release_date":null}},
+             {"update":{"_id":"bad-date"}},{"doc_as_upsert":true,"doc":{"id":"bad-date","title":"Dated","overview":null,"tagline":null,"genres":[],"release_date":"next tuesday"}},
+             {"update":{"_id":"ok-2"}},{"doc_as_upsert":true,"doc":{"id":"ok-2","title":"Also fine","overview":null,"tagline":null,"genres":[],"release_date":null}}]
+            """);
+        var (index, wire) = Create(ElasticsearchCatalogIndexContractTests.Options(),
+            new RecordedExchange("POST", "/tmdb/_bulk?refresh=wait_for", bulkBody, 200, Json("""
+                {"took":4,"errors":true,"items":[
+                 {"update":{"_index":"tmdb","_type":"_doc","_id":"ok-1","_version":1,"result":"created","status":201}},
+                 {"update":{"_index":"tmdb","_type":"_doc","_id":"bad-date","status":400,"error":{"type":"document_parsing_exception","reason":"[1:54] failed to parse field [release_date] of type [date] in document with id 'bad-date'","index":"tmdb"}}},
+                 {"update":{"_index":"tmdb","_type":"_doc","_id":"ok-2","_version":1,"result":"created","status":201}}]}
+                """)));
+        var importer = new MLOps.Web.Features.Catalog.CatalogImporter(index,
+            Microsoft.Extensions.Options.Options.Create(new MLOps.Web.Features.Catalog.CatalogImportOptions()),
+            NullLogger<MLOps.Web.Features.Catalog.CatalogImporter>.Instance);
+        using var input = new MemoryStream("""
+            {"id":"ok-1","title":"Fine"}
+            {"id":"bad-date","title":"Dated","release_date":"next tuesday"}
+            {"id":"ok-2","title":"Also fine"}
+            """u8.ToArray());
+
+        var report = await importer.ImportStreamAsync(input, CancellationToken.None);
+
+        AssertWire(wire);
+        Assert.True(report.Succeeded, report.Failure);
+        Assert.Equal(2, report.Indexed);
+        Assert.Equal(1, report.Skipped);
+        var error = Assert.Single(report.Errors);
+        Assert.Equal(2, error.Line);
+        Assert.Contains("document_parsing_exception", error.Message, StringComparison.Ordinal);
+        Assert.Contains("release_date", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

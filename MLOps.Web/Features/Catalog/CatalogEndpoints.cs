@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Infrastructure.Security;
 
 namespace MLOps.Web.Features.Catalog;
 
@@ -25,6 +26,7 @@ public static class CatalogEndpoints
         var search = app.MapGroup("/api/search").WithTags("Search");
         search.MapGet("", SearchAsync)
             .WithName("Search")
+            .RequireRateLimit(RateLimits.Search)
             .WithSummary("Searches the catalog: q (Lucene syntax), genre filter, sort=relevance|classification_<tag>|trending, from, size (max 1000), explain.")
             .ProducesValidationProblem();
 
@@ -38,6 +40,8 @@ public static class CatalogEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         catalog.MapPost("/import", ImportAsync)
             .WithName("ImportCatalog")
+            .RequireOperator()
+            .RequireRateLimit(RateLimits.Import)
             .WithSummary("Imports documents from the request body: Elasticsearch bulk NDJSON, JSON lines or a JSON array (detected). Bad records are reported by line and skipped; strict=true rejects the whole import and writes nothing.")
             .Accepts<string>("application/json", "application/x-ndjson", "text/plain")
             .WithRequestExample(ImportExample);
@@ -81,8 +85,7 @@ public static class CatalogEndpoints
         if (strict)
         {
             // Strict needs two passes (validate, then write); the body can be read once, so stage it on disk.
-            var staging = data.Resolve(Path.Combine("tmp", $"import-{Guid.NewGuid():N}.staging"));
-            Directory.CreateDirectory(Path.GetDirectoryName(staging)!);
+            var staging = ImportStaging.NewPath(data);
             try
             {
                 await using (var file = new FileStream(staging, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))

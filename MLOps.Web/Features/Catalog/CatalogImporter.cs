@@ -113,7 +113,7 @@ public sealed partial class CatalogImporter(ICatalogIndex index, IOptions<Catalo
     /// <summary>Collects documents into batches and writes them; with no index it only validates.</summary>
     private sealed class ImportSink(ICatalogIndex? index, CatalogImportOptions options, ILogger logger)
     {
-        private readonly List<CatalogDocument> _batch = new(options.BatchSize);
+        private readonly List<CatalogRecord.Document> _batch = new(options.BatchSize);
         private readonly List<ImportError> _errors = [];
         private readonly long _started = Stopwatch.GetTimestamp();
 
@@ -129,7 +129,7 @@ public sealed partial class CatalogImporter(ICatalogIndex index, IOptions<Catalo
             {
                 case CatalogRecord.Document d:
                     Read++;
-                    return AddAsync(d.Value, ct);
+                    return AddAsync(d, ct);
                 case CatalogRecord.Rejected r:
                     Read++;
                     Error(r.Error);
@@ -154,8 +154,23 @@ public sealed partial class CatalogImporter(ICatalogIndex index, IOptions<Catalo
                 return;
             }
 
-            await index.IndexAsync(_batch, ct);
-            Indexed += _batch.Count;
+            try
+            {
+                await index.IndexAsync([.. _batch.Select(d => d.Value)], ct);
+                Indexed += _batch.Count;
+            }
+            catch (CatalogWriteRejectedException rejected)
+            {
+                // The index wrote the rest of the batch: each refused document is a bad record on its own line.
+                var reasons = rejected.Rejected.GroupBy(r => r.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Reason, StringComparer.Ordinal);
+                foreach (var record in _batch.Where(d => reasons.ContainsKey(d.Value.Id)))
+                {
+                    Error(new ImportError(record.Line, record.Item, $"refused by the index: {reasons[record.Value.Id]}"));
+                }
+
+                Indexed += _batch.Count(d => !reasons.ContainsKey(d.Value.Id));
+            }
+
             _batch.Clear();
             var seconds = Stopwatch.GetElapsedTime(_started).TotalSeconds;
             Log.Progress(logger, Indexed, ErrorCount, seconds <= 0 ? 0 : Indexed / seconds);
@@ -173,7 +188,7 @@ public sealed partial class CatalogImporter(ICatalogIndex index, IOptions<Catalo
             DurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
         };
 
-        private async Task AddAsync(CatalogDocument doc, CancellationToken ct)
+        private async Task AddAsync(CatalogRecord.Document doc, CancellationToken ct)
         {
             if (index is null)
             {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MLOps.Web.Shared.Catalog;
 
 namespace MLOps.Web.Features.Catalog;
 
@@ -64,4 +65,47 @@ public sealed class CatalogImportOptions
     /// <summary>Largest request body <c>POST /api/catalog/import</c> accepts, in bytes.</summary>
     [Range(1, long.MaxValue, ErrorMessage = "Search:Import:MaxRequestBodyBytes must be between 1 and 9223372036854775807.")]
     public long MaxRequestBodyBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+}
+
+/// <summary>What one search may cost (section <c>Search:Limits</c>), on either engine: see <see cref="CatalogQueryLimits"/>.</summary>
+public sealed class SearchLimitsOptions
+{
+    public const string SectionName = "Search:Limits";
+
+    /// <summary>Time budget of one search; past it the search stops with a 503 that says so.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00", ParseLimitsInInvariantCulture = true, ConvertValueInInvariantCulture = true,
+        ErrorMessage = "Search:Limits:Timeout must be between 00:00:00.010 and 00:10:00.")]
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    [Range(1, 100_000, ErrorMessage = "Search:Limits:MaxLength must be between 1 and 100000.")]
+    public int MaxLength { get; set; } = CatalogQueryLimits.Default.MaxLength;
+
+    [Range(1, 1024, ErrorMessage = "Search:Limits:MaxClauses must be between 1 and 1024 (Lucene's own cap).")]
+    public int MaxClauses { get; set; } = CatalogQueryLimits.Default.MaxClauses;
+
+    [Range(0, 1024, ErrorMessage = "Search:Limits:MaxMultiTermClauses must be between 0 and 1024.")]
+    public int MaxMultiTermClauses { get; set; } = CatalogQueryLimits.Default.MaxMultiTermClauses;
+
+    [Range(0, 64, ErrorMessage = "Search:Limits:MaxWildcardsPerTerm must be between 0 and 64.")]
+    public int MaxWildcardsPerTerm { get; set; } = CatalogQueryLimits.Default.MaxWildcardsPerTerm;
+
+    [Range(1, 4096, ErrorMessage = "Search:Limits:MaxRegexLength must be between 1 and 4096.")]
+    public int MaxRegexLength { get; set; } = CatalogQueryLimits.Default.MaxRegexLength;
+
+    [Range(1, 10_000, ErrorMessage = "Search:Limits:MaxRegexPositions must be between 1 and 10000.")]
+    public int MaxRegexPositions { get; set; } = CatalogQueryLimits.Default.MaxRegexPositions;
+
+    [Range(1, 100_000, ErrorMessage = "Search:Limits:MaxRegexStates must be between 1 and 100000.")]
+    public int MaxRegexStates { get; set; } = CatalogQueryLimits.Default.MaxRegexStates;
+
+    public CatalogSearchBudget ToBudget() => new(Timeout, new CatalogQueryLimits
+    {
+        MaxLength = MaxLength,
+        MaxClauses = MaxClauses,
+        MaxMultiTermClauses = MaxMultiTermClauses,
+        MaxWildcardsPerTerm = MaxWildcardsPerTerm,
+        MaxRegexLength = MaxRegexLength,
+        MaxRegexPositions = MaxRegexPositions,
+        MaxRegexStates = MaxRegexStates,
+    });
 }

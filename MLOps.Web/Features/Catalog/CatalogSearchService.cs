@@ -38,12 +38,13 @@ public sealed partial class CatalogSearchService(
     ICatalogIndex index,
     ITrendingReader trending,
     IOptions<TrendingSearchOptions> trendingOptions,
+    IOptions<SearchLimitsOptions> limits,
     ILogger<CatalogSearchService> logger)
 {
     public async Task<SearchResponse> SearchAsync(
         string? q, string? genre, string? sort, int? from, int? size, bool explain, CancellationToken cancellationToken)
     {
-        var (query, sortName) = SearchParameters.ToQuery(q, genre, sort, from, size, explain);
+        var (query, sortName) = SearchParameters.ToQuery(q, genre, sort, from, size, explain, limits.Value.ToBudget().Limits);
         IReadOnlyList<TrendingWeight>? weights = null;
         if (query.Sort == SearchSortKind.Trending)
         {

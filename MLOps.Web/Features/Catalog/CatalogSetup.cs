@@ -17,6 +17,7 @@ public static class CatalogSetup
         var services = builder.Services;
         services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TrendingSearchOptions>().BindConfiguration(TrendingSearchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SearchLimitsOptions>().BindConfiguration(SearchLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CatalogImportOptions>().BindConfiguration(CatalogImportOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ElasticsearchOptions>().BindConfiguration(ElasticsearchOptions.SectionName).ValidateDataAnnotations()
             .Validate(o => ElasticsearchClientFactory.TryParseUrls(o.Url, out _), "Search:Elasticsearch:Url must be one or more absolute http(s) URLs, comma-separated.")
@@ -26,16 +27,19 @@ public static class CatalogSetup
 
         services.AddSingleton(sp => new LuceneCatalogIndex(
             sp.GetRequiredService<DataDirectory>().Resolve(sp.GetRequiredService<IOptions<SearchOptions>>().Value.LuceneIndexPath),
-            sp.GetRequiredService<ILogger<LuceneCatalogIndex>>()));
+            sp.GetRequiredService<ILogger<LuceneCatalogIndex>>(),
+            sp.GetRequiredService<IOptions<SearchLimitsOptions>>().Value.ToBudget()));
         services.AddSingleton(sp => new ElasticsearchCatalogIndex(
             ElasticsearchClientFactory.Create(sp.GetRequiredService<IOptions<ElasticsearchOptions>>().Value),
             sp.GetRequiredService<IOptions<ElasticsearchOptions>>().Value,
-            sp.GetRequiredService<ILogger<ElasticsearchCatalogIndex>>()));
+            sp.GetRequiredService<ILogger<ElasticsearchCatalogIndex>>(),
+            sp.GetRequiredService<IOptions<SearchLimitsOptions>>().Value.ToBudget()));
         services.AddSingleton<ICatalogIndex>(sp => sp.GetRequiredService<IOptions<SearchOptions>>().Value.UsesElasticsearch
             ? sp.GetRequiredService<ElasticsearchCatalogIndex>()
             : sp.GetRequiredService<LuceneCatalogIndex>());
 
         services.AddSingleton<CatalogImporter>();
+        services.AddHostedService<ImportStagingCleanup>();
         services.AddSingleton<CatalogSearchService>();
 
         // sort=trending without a trending store is text relevance only; a registered store (before or after) wins.

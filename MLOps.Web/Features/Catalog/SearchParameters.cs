@@ -25,7 +25,8 @@ public static class SearchParameters
 
     /// <summary>The query and the sort's name as the response echoes it.</summary>
     /// <exception cref="ProblemException">400 with the errors by parameter.</exception>
-    public static (SearchQuery Query, string SortName) ToQuery(string? q, string? genre, string? sort, int? from, int? size, bool explain)
+    public static (SearchQuery Query, string SortName) ToQuery(
+        string? q, string? genre, string? sort, int? from, int? size, bool explain, CatalogQueryLimits? limits = null)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var f = from ?? 0;
@@ -33,7 +34,7 @@ public static class SearchParameters
         CheckPage(f, n, errors);
         var sortName = string.IsNullOrWhiteSpace(sort) ? SortRelevance : sort.Trim();
         var kind = ParseSort(sortName, errors);
-        CheckText(q, errors);
+        CheckText(q, limits ?? CatalogQueryLimits.Default, errors);
         if (genre is { Length: > MaxGenreLength })
         {
             errors["genre"] = [$"genre must be at most {MaxGenreLength} characters."];
@@ -92,7 +93,12 @@ public static class SearchParameters
         return kind;
     }
 
-    private static void CheckText(string? q, Dictionary<string, string[]> errors)
+    /// <summary>
+    /// Parsed within the limits, so an expensive query is refused before any automaton is built. A
+    /// regex Lucene cannot read (<c>/[/</c>) throws <see cref="ArgumentException"/> from its parser,
+    /// not a <see cref="ParseException"/>; both are the client's mistake.
+    /// </summary>
+    private static void CheckText(string? q, CatalogQueryLimits limits, Dictionary<string, string[]> errors)
     {
         if (string.IsNullOrWhiteSpace(q))
         {
@@ -101,9 +107,17 @@ public static class SearchParameters
 
         try
         {
-            _ = CatalogQuerySyntax.Parse(q);
+            _ = CatalogQuerySyntax.Parse(q, limits: limits);
         }
         catch (ParseException ex)
+        {
+            errors["q"] = [$"q is not valid query syntax: {FirstLine(ex.Message)}"];
+        }
+        catch (QueryTooComplexException ex)
+        {
+            errors["q"] = [$"q is too expensive to run: {ex.Message}"];
+        }
+        catch (ArgumentException ex)
         {
             errors["q"] = [$"q is not valid query syntax: {FirstLine(ex.Message)}"];
         }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared.Models;
+using MLOps.Web.Infrastructure.Security;
 
 namespace MLOps.Web.Features.Classification;
 
@@ -20,7 +21,9 @@ public static class ClassificationEndpoints
 
     public static WebApplication MapClassificationEndpoints(this WebApplication app)
     {
-        var group = app.MapGroup("/api/classify").WithTags("Classification");
+        var group = app.MapGroup("/api/classify").WithTags("Classification")
+            .RequireReader() // stateless: scores text, changes nothing
+            .RequireRateLimit(RateLimits.Classify);
         group.MapPost("", ClassifyAsync)
             .WithName("Classify")
             .WithSummary("Zero-shot classification of one sequence (Hugging Face pipeline shape): labels sorted by score, descending. Hashtags are valid labels. One label is always scored multi-label, as in the pipeline; multi_label in the answer says which mode was used.")

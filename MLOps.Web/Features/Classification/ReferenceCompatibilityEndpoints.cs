@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared.Models;
+using MLOps.Web.Infrastructure.Security;
 
 namespace MLOps.Web.Features.Classification;
 
@@ -20,9 +21,12 @@ public static class ReferenceCompatibilityEndpoints
         app.MapPost("/classify", ClassificationEndpoints.ClassifyAsync)
             .WithTags(Tag)
             .WithName("ReferenceClassify")
+            .RequireReader() // stateless, as /api/classify
+            .RequireRateLimit(RateLimits.Classify)
             .WithSummary("The reference service's POST /classify: {sequence, labels[, multi_label|multi_class]} -> the pipeline's {sequence, labels, scores} (plus model and multi_label). Same as /api/classify.")
             .WithRequestExample("""{"sequence": "Cartoon characters team up with a basketball star to play against aliens.", "labels": ["christmas"]}""");
         app.MapGet("/status", () => TypedResults.Text("alive", "text/plain"))
+            .AllowAnonymous() // a liveness check, as /healthz
             .WithTags(Tag)
             .WithName("ReferenceStatus")
             .WithSummary("The reference service's liveness check: answers alive (plain text).")
@@ -38,6 +42,8 @@ public static class ReferenceCompatibilityEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         v1.MapPost("/{name}:predict", PredictAsync)
             .WithName("KServePredict")
+            .RequireReader() // stateless, as /api/classify
+            .RequireRateLimit(RateLimits.Classify)
             .WithSummary("KServe v1 predict: {instances: [{sequence, labels[, multi_label|multi_class, hypothesis_template]}]} -> {predictions: [pipeline dict per instance]}.")
             .WithRequestExample("""{"instances": [{"sequence": "Cartoon characters team up with a basketball star to play against aliens.", "labels": ["christmas"]}]}""")
             .ProducesProblem(StatusCodes.Status404NotFound);

@@ -1,8 +1,8 @@
-using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared.Evaluation;
+using MLOps.Web.Infrastructure.Security;
 
 namespace MLOps.Web.Features.Evaluation;
 
@@ -13,8 +13,8 @@ namespace MLOps.Web.Features.Evaluation;
 /// <param name="Mode"><c>index</c> (the live search path; active version only) or <c>in_memory</c>; null: index for the active version, in memory for others.</param>
 public sealed record EvaluationRequest(string? Set, string? Model, int? K, EvaluationMode? Mode);
 
-/// <summary>The champion/challenger job that was enqueued.</summary>
-public sealed record JobEnqueued(string JobId, string Dashboard);
+/// <summary>The champion/challenger job that will run; <paramref name="Coalesced"/> when it was already pending.</summary>
+public sealed record JobEnqueued(string JobId, string Dashboard, bool Coalesced = false);
 
 /// <summary>Judgments, evaluations and decisions (the per-model evaluate/calibrate actions are mapped with the models API).</summary>
 public static class EvaluationEndpoints
@@ -34,6 +34,7 @@ public static class EvaluationEndpoints
         var judgments = app.MapGroup("/api/judgments").WithTags("Judgments");
         judgments.MapPut("/{set}", PutJudgmentsAsync)
             .WithName("PutJudgmentSet")
+            .RequireOperator()
             .WithSummary("Creates or replaces a judgment set: CSV (document_id,relevance; query in ?genre=&tag=&q=) or JSON {query, judgments}.")
             .Accepts<JudgmentSetRequest>("application/json", "text/csv")
             .WithRequestExample(JsonExample)
@@ -48,12 +49,14 @@ public static class EvaluationEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
         judgments.MapDelete("/{set}", DeleteJudgmentsAsync)
             .WithName("DeleteJudgmentSet")
+            .RequireOperator()
             .WithSummary("Deletes a judgment set.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         var evaluations = app.MapGroup("/api/evaluations").WithTags("Evaluations");
         evaluations.MapPost("/", EvaluateAsync)
             .WithName("Evaluate")
+            .RequireOperator() // writes the evaluation history
             .WithSummary("Runs a judgment set's query for a model version (default: the active one) and returns DCG@k, NDCG@k, precision@k and the ranked list.")
             .WithRequestExample("""{"set": "family-christmas", "model": null, "k": 10}""")
             .ProducesValidationProblem()
@@ -66,6 +69,8 @@ public static class EvaluationEndpoints
             .WithSummary("Champion/challenger decisions and their figures, newest first.");
         evaluations.MapPost("/champion-challenger", EnqueueChampionChallenger)
             .WithName("RunChampionChallenger")
+            .RequireOperator()
+            .RequireRateLimit(RateLimits.Jobs)
             .WithSummary("Enqueues the evaluate-models job now (it also runs nightly and when a model is registered).");
 
         return app;
@@ -194,10 +199,10 @@ public static class EvaluationEndpoints
         return TypedResults.Ok(await history.ListDecisionsAsync(limit ?? 50, cancellationToken));
     }
 
-    internal static Accepted<JobEnqueued> EnqueueChampionChallenger(IBackgroundJobClient jobs)
+    internal static Accepted<JobEnqueued> EnqueueChampionChallenger(ChampionChallengerRequests requests)
     {
-        var id = jobs.Enqueue<ChampionChallengerJob>(j => j.RunAsync("api", CancellationToken.None));
-        return TypedResults.Accepted($"/hangfire/jobs/details/{id}", new JobEnqueued(id, $"/hangfire/jobs/details/{id}"));
+        var (id, coalesced) = requests.Enqueue("api");
+        return TypedResults.Accepted($"/hangfire/jobs/details/{id}", new JobEnqueued(id, $"/hangfire/jobs/details/{id}", coalesced));
     }
 
     private static JudgmentSetSummary Summarise(JudgmentSet s, int threshold) =>

@@ -51,6 +51,7 @@ public static class EvaluationSetup
         // Without the reclassification feature a promotion is recorded as not re-scored; a registered trigger (before or after) wins.
         builder.Services.TryAddSingleton<IReclassificationTrigger, NoReclassificationTrigger>();
         builder.Services.AddSingleton<IModelLifecycleObserver, EvaluationModelObserver>();
+        builder.Services.AddSingleton<ChampionChallengerRequests>();
         builder.Services.AddHostedService<EvaluationScheduler>();
         builder.Services.AddHostedService<JudgmentSeeder>();
         return builder;

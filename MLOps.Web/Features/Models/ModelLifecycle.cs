@@ -23,29 +23,38 @@ public sealed class ModelLifecycle(
 
     public IReadOnlyList<ModelDescriptor> List() => [.. store.ListEntries().Select(e => e.Descriptor)];
 
-    public async Task<ModelDescriptor> RegisterAsync(string directory, CancellationToken cancellationToken)
+    public Task<ModelDescriptor> RegisterAsync(string directory, CancellationToken cancellationToken) =>
+        RegisterAsync(directory, $"registered from {directory}", [], cancellationToken);
+
+    /// <summary>
+    /// Registers a package folder, recording <paramref name="source"/> as where it came from. A refusal's
+    /// message never names <paramref name="hiddenPaths"/> (an upload's temp folder, the import
+    /// directory), the folder itself or the registry's staging folders: they read as <c>&lt;package&gt;</c>.
+    /// </summary>
+    internal async Task<ModelDescriptor> RegisterAsync(string directory, string source, IReadOnlyList<string> hiddenPaths, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(directory) || !Directory.Exists(directory))
         {
-            throw new InvalidModelRequestException("path", $"'{directory}' is not a folder the service can read.");
+            throw new InvalidModelRequestException("path", "The path is not a folder the service can read.");
         }
 
         directory = Path.GetFullPath(directory);
+        string[] hidden = [.. hiddenPaths.Select(Path.GetFullPath), directory, store.Root];
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var (manifest, name, version) = ReadPackage(directory);
+            var (manifest, name, version) = ReadPackage(directory, hidden);
             await using var staged = StagedModel.FromFolder(store, name, manifest, directory);
             var sha = await staged.Sha256Async(cancellationToken);
             if (manifest.Sha256 is { } declared && !string.Equals(declared, sha, StringComparison.OrdinalIgnoreCase))
             {
-                throw Refuse(directory, $"model.onnx has sha256 {sha} but the manifest says {declared}.");
+                throw Refuse(directory, $"model.onnx has sha256 {sha} but the manifest says {declared}.", hidden);
             }
 
-            manifest.Source ??= $"registered from {directory}";
+            manifest.Source ??= source;
             manifest.CreatedAt = time.GetUtcNow();
             var candidate = await staged.StageAsync(version, cancellationToken);
-            await ValidateAsync(new ModelEntry(candidate, manifest), directory, cancellationToken);
+            await ValidateAsync(new ModelEntry(candidate, manifest), directory, hidden, cancellationToken);
             return await PublishAsync(staged, directory, cancellationToken);
         }
         finally
@@ -168,7 +177,7 @@ public sealed class ModelLifecycle(
     public void Dispose() => _gate.Dispose();
 
     /// <summary>The package's manifest and the name and version it will be registered under; refuses it when they are unusable or taken.</summary>
-    private (ModelManifest Manifest, string Name, string Version) ReadPackage(string directory)
+    private (ModelManifest Manifest, string Name, string Version) ReadPackage(string directory, string[] hidden)
     {
         ModelManifest manifest;
         try
@@ -177,26 +186,26 @@ public sealed class ModelLifecycle(
         }
         catch (ModelPackageException e)
         {
-            throw Refuse(directory, e.Message);
+            throw Refuse(directory, e.Message, hidden);
         }
 
         var name = ModelStore.SanitizeName(manifest.Name is { Length: > 0 } n ? n : Path.GetFileName(directory));
         var version = manifest.Version ?? store.NextVersion(name);
         if (!ModelStore.IsSafeSegment(version))
         {
-            throw Refuse(directory, $"version '{version}' may only use letters, digits, '.', '_' and '-'.");
+            throw Refuse(directory, $"version '{version}' may only use letters, digits, '.', '_' and '-'.", hidden);
         }
 
         if (store.Exists(name, version))
         {
-            throw Refuse(directory, $"{name}@{version} is already registered.");
+            throw Refuse(directory, $"{name}@{version} is already registered.", hidden);
         }
 
         return (manifest, name, version);
     }
 
     /// <summary>Loads the staged version and smoke-classifies with it; refuses the package with the reason when that fails.</summary>
-    private async Task ValidateAsync(ModelEntry candidate, string source, CancellationToken cancellationToken)
+    private async Task ValidateAsync(ModelEntry candidate, string source, string[] hidden, CancellationToken cancellationToken)
     {
         LoadedModel model;
         try
@@ -205,7 +214,7 @@ public sealed class ModelLifecycle(
         }
         catch (ModelPackageException e)
         {
-            throw Refuse(source, e.Message);
+            throw Refuse(source, e.Message, hidden);
         }
 
         await model.ReleaseAndWaitAsync();
@@ -221,7 +230,7 @@ public sealed class ModelLifecycle(
         }
         catch (ModelPackageException e)
         {
-            throw Refuse(source.Descriptor.Id, $"The int8 copy of {source.Descriptor.Id} cannot be served: {e.Message}");
+            throw Refuse(source.Descriptor.Id, $"The int8 copy of {source.Descriptor.Id} cannot be served: {e.Message}", [candidate.Descriptor.Directory, source.Descriptor.Directory]);
         }
 
         try
@@ -293,9 +302,20 @@ public sealed class ModelLifecycle(
         }
     }
 
-    private InvalidModelPackageException Refuse(string source, string reason)
+    private InvalidModelPackageException Refuse(string source, string reason, string[] hidden)
     {
         ModelsLog.Refused(logger, source, reason);
-        return new InvalidModelPackageException(reason);
+        return new InvalidModelPackageException(Redact(reason, hidden));
+    }
+
+    /// <summary><paramref name="reason"/> with every hidden path (longest first) replaced by <c>&lt;package&gt;</c>.</summary>
+    internal static string Redact(string reason, IEnumerable<string> hidden)
+    {
+        foreach (var path in hidden.Where(p => p.Length > 1).OrderByDescending(p => p.Length))
+        {
+            reason = reason.Replace(path, "<package>", StringComparison.Ordinal);
+        }
+
+        return System.Text.RegularExpressions.Regex.Replace(reason, @"<package>/\.staging-[^/\s'""]*", "<package>");
     }
 }

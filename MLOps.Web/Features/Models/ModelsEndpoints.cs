@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared.Evaluation;
 using MLOps.Web.Shared.Models;
+using MLOps.Web.Infrastructure.Security;
 
 namespace MLOps.Web.Features.Models;
 
@@ -21,63 +22,70 @@ public static class ModelsEndpoints
         var maxUpload = (long)app.Services.GetRequiredService<IOptions<ModelsOptions>>().Value.MaxUploadMegabytes << 20;
         group.MapPost("", RegisterAsync)
             .WithName("RegisterModel")
-            .WithSummary("Registers a model: JSON {\"path\": \"/dir\"} naming a folder, or a multipart upload (field 'file') of a zip with model.onnx, tokenizer files and mlops-model.json or a Hugging Face config.json. The package is loaded and smoke-tested first; a broken one is refused with the reason and nothing active changes.")
+            .WithSummary("Registers a model: JSON {\"path\": \"my-model\"} naming a folder in the model import directory (Models:ImportDirectory, default <data>/incoming), or a multipart upload (field 'file') of a zip with model.onnx, tokenizer files and mlops-model.json or a Hugging Face config.json. The package is loaded and smoke-tested first; a broken one is refused with the reason and nothing active changes.")
             .Accepts<RegisterModelRequest>("application/json", "multipart/form-data")
-            .WithRequestExample("""{"path": "/models/incoming/my-mnli-model"}""")
+            .WithRequestExample("""{"path": "my-mnli-model"}""")
             .WithMetadata(new RequestSizeLimitAttribute(maxUpload))
             .WithFormOptions(multipartBodyLengthLimit: maxUpload)
-            .DisableAntiforgery();
+            .DisableAntiforgery()
+            .RequireOperator();
 
         group.MapPost("/{id}/promote", PromoteAsync)
             .WithName("PromoteModel")
             .WithSummary("Makes a version the active one, atomically and without a restart; requests in flight finish on the old version.")
             .WithRequestExample("""{"reason": "beats the champion on NDCG@10"}""")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .RequireOperator();
 
         group.MapPost("/rollback", RollbackAsync)
             .WithName("RollbackModel")
             .WithSummary("Re-activates the previously active version.")
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireOperator();
 
-        // State-changing, like register/promote/rollback: issue 12 (hardening) puts the operator policy
-        // on these routes; until it lands, QuantizeRoute is where this one takes it.
-        QuantizeRoute(group.MapPost("/{id}/quantize", QuantizeAsync)
+        group.MapPost("/{id}/quantize", QuantizeAsync)
             .WithName("QuantizeModel")
             .WithSummary("Writes the int8 copy of a version (dynamic quantization of its MatMul/Gemm weights: int8 per output channel, activations uint8 at run time) as a new version of '<name>-int8'. It is loaded, smoke-tested and its embeddings checked against the source's (cosine >= 0.98) before it is registered; it does not become active, and champion/challenger evaluates it like any new version.")
             .Produces<ModelInfo>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict));
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireOperator()
+            .RequireRateLimit(RateLimits.Jobs);
 
         group.MapPost("/{id}/evaluate", EvaluateModelAsync)
             .WithName("EvaluateModel")
             .WithSummary("Evaluates a model version on every judgment set (the active one on the live index, others in memory).")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireOperator()
+            .RequireRateLimit(RateLimits.Jobs);
         group.MapPost("/{id}/calibrate", CalibrateModelAsync)
             .WithName("CalibrateModel")
             .WithSummary("Fits an embedding model's logistic cosine-to-[0,1] calibration from the judgments and registers it as a new version.")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireOperator()
+            .RequireRateLimit(RateLimits.Jobs);
         return app;
     }
 
     private static Ok<ModelInfo[]> List(ModelStore store, LoadedModelCache cache) => TypedResults.Ok(ModelInfos.Describe(store, cache.ActiveModelId));
 
     private static async Task<Results<Created<ModelInfo>, ValidationProblem>> RegisterAsync(
-        HttpRequest request, ModelLifecycle lifecycle, ModelStore store, LoadedModelCache cache, IOptions<ModelsOptions> options, CancellationToken cancellationToken)
+        HttpRequest request, ModelLifecycle lifecycle, ModelStore store, LoadedModelCache cache, ModelImportDirectory imports,
+        DataDirectory data, IOptions<ModelsOptions> options, CancellationToken cancellationToken)
     {
         ModelDescriptor registered;
         if (request.HasFormContentType)
         {
-            var form = await request.ReadFormAsync(cancellationToken);
-            var file = form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null);
-            if (file is null || file.Length == 0)
+            var (file, problem) = await ModelUpload.ReadFileAsync(request, cancellationToken);
+            if (problem is not null)
             {
-                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["file"] = ["Upload a zip file in the form field 'file'."] });
+                return Invalid("file", problem);
             }
 
-            registered = await ModelUpload.RegisterAsync(file, lifecycle, (long)options.Value.MaxUploadMegabytes << 22, cancellationToken);
+            registered = await ModelUpload.RegisterAsync(file!, lifecycle, (long)options.Value.MaxUploadMegabytes << 20, data.Resolve("tmp"), cancellationToken);
         }
         else
         {
@@ -87,7 +95,8 @@ public static class ModelsEndpoints
                 return invalid;
             }
 
-            registered = await lifecycle.RegisterAsync(body!, cancellationToken);
+            var (folder, display) = imports.Resolve(body!);
+            registered = await lifecycle.RegisterAsync(folder, display, [imports.Root], cancellationToken);
         }
 
         var info = ModelInfos.Describe(store, cache.ActiveModelId).First(m => m.Id == registered.Id);
@@ -130,9 +139,6 @@ public static class ModelsEndpoints
         var info = ModelInfos.Describe(store, cache.ActiveModelId).First(m => m.Id == created.Id);
         return TypedResults.Created($"/api/models/{Uri.EscapeDataString(info.Id)}", info);
     }
-
-    /// <summary>The hook for the operator authorization policy of issue 12 (hardening): nothing yet.</summary>
-    private static RouteHandlerBuilder QuantizeRoute(RouteHandlerBuilder route) => route;
 
     private static async Task<Ok<RollbackResponse>> RollbackAsync(ModelLifecycle lifecycle, ModelStore store, CancellationToken cancellationToken)
     {

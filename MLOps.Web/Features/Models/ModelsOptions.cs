@@ -86,7 +86,14 @@ public sealed class ModelsOptions : IValidatableObject
     [Range(0, 16)]
     public int MaxLoadedInactiveModels { get; set; } = 2;
 
-    /// <summary>Largest zip upload to <c>POST /api/models</c>, in MiB.</summary>
+    /// <summary>
+    /// The only folder <c>POST /api/models {"path": ...}</c> registers from (relative paths resolve
+    /// under the data directory; a relative request path under this folder). Default <c>incoming</c>.
+    /// </summary>
+    [Required(AllowEmptyStrings = false)]
+    public string ImportDirectory { get; set; } = "incoming";
+
+    /// <summary>Largest zip upload to <c>POST /api/models</c>, and most bytes it may expand to, in MiB.</summary>
     [Range(1, 16384)]
     public int MaxUploadMegabytes { get; set; } = 2048;
 

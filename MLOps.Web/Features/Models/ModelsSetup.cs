@@ -17,6 +17,7 @@ public static class ModelsSetup
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<ModelStore>();
+        builder.Services.AddSingleton<ModelImportDirectory>();
         builder.Services.AddSingleton(sp => new ModelReadiness(sp.GetRequiredService<IOptions<ModelsOptions>>()));
         builder.Services.AddSingleton<IModelLoader, ModelLoader>();
         builder.Services.AddSingleton<LoadedModelCache>();

@@ -33,9 +33,23 @@ public sealed class ReclassificationCoordinatorJob(
     [JobDisplayName("Reclassify: {1}")]
     [AutomaticRetry(Attempts = 2, DelaysInSeconds = [30, 120])]
     [ReclassificationStateFilter]
-    public async Task RunAsync(string[]? labels, string reason, PerformContext? context, CancellationToken cancellationToken)
+    public Task RunAsync(string[]? labels, string reason, PerformContext? context, CancellationToken cancellationToken) =>
+        CoordinateAsync(context?.BackgroundJob.Id ?? throw new InvalidOperationException("A reclassification run is a Hangfire job."),
+            labels, reason, resumeOnly: false, cancellationToken);
+
+    /// <summary>
+    /// Resumes run <paramref name="runId"/>, whose own job is gone (embedded job storage lives in
+    /// memory, so a restart loses it): the same coordination under a new job id, finished chunks
+    /// skipped. Only a run that has a plan is resumed; anything else is left as it is.
+    /// </summary>
+    [JobDisplayName("Resume reclassification run {0}")]
+    [AutomaticRetry(Attempts = 2, DelaysInSeconds = [30, 120])]
+    [ReclassificationStateFilter]
+    public Task ResumeAsync(string runId, PerformContext? context, CancellationToken cancellationToken) =>
+        CoordinateAsync(runId, null, "resumed after a restart", resumeOnly: true, cancellationToken);
+
+    private async Task CoordinateAsync(string runId, string[]? labels, string reason, bool resumeOnly, CancellationToken cancellationToken)
     {
-        var runId = context?.BackgroundJob.Id ?? throw new InvalidOperationException("A reclassification run is a Hangfire job.");
         var o = options.Value;
         RunLock runLock;
         try
@@ -52,6 +66,11 @@ public sealed class ReclassificationCoordinatorJob(
 
         await using (runLock)
         {
+            if (resumeOnly && RunOutcome.NextStep(await runs.GetAsync(runId, cancellationToken)) != RunStep.Resume)
+            {
+                return;
+            }
+
             await RunLockedAsync(runId, labels, reason, cancellationToken);
         }
     }

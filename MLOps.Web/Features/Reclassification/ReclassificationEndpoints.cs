@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared.Reclassification;
+using MLOps.Web.Infrastructure.Security;
 
 namespace MLOps.Web.Features.Reclassification;
 
@@ -13,6 +14,8 @@ public static class ReclassificationEndpoints
 
         group.MapPost("/", StartAsync)
             .WithName("StartReclassification")
+            .RequireOperator()
+            .RequireRateLimit(RateLimits.Jobs)
             .WithSummary("Starts a reclassification run (the top trending tags, or the given labels); returns the Hangfire job id.")
             .WithRequestExample("""{"labels": ["christmas", "#WorldCup"], "reason": "manual"}""");
 

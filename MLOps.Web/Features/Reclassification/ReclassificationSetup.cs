@@ -32,6 +32,10 @@ public static class ReclassificationSetup
         builder.Services.AddSingleton<RunCompletion>();
         builder.Services.AddSingleton<ChunkScorer>();
         builder.Services.AddSingleton<IReclassificationTrigger, ReclassificationTrigger>();
+        // Before ReclassificationStartup (hosted services start in registration order), so a
+        // resumed run holds the run lock before a startup run could be planned.
+        builder.Services.AddSingleton<InterruptedRunRecovery>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<InterruptedRunRecovery>());
         builder.Services.AddHostedService<ReclassificationStartup>();
         return builder;
     }

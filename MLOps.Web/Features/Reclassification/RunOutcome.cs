@@ -79,6 +79,13 @@ public sealed record RunOutcome
     /// <summary>Planning found neither labels nor trending tags: nothing to score.</summary>
     public static RunOutcome Skipped(string why) => new() { Status = RunStatus.Skipped, Error = why };
 
+    /// <summary>The process stopped before the run was planned, and its job (in memory) went with it: nothing was written.</summary>
+    public static RunOutcome Interrupted() => new()
+    {
+        Status = RunStatus.Failed,
+        Error = "interrupted by a restart before it was planned; nothing was written; start it again",
+    };
+
     /// <summary>Planning threw: the run failed before any chunk (the coordinator's own retries plan it again).</summary>
     public static RunOutcome PlanningFailed(string error) => new() { Status = RunStatus.Failed, Error = error };
 

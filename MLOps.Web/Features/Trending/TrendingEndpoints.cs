@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared.Trending;
+using MLOps.Web.Infrastructure.Security;
 
 namespace MLOps.Web.Features.Trending;
 
@@ -33,6 +34,7 @@ public static class TrendingEndpoints
         app.MapGroup("/api/posts").WithTags("Trending")
             .MapPost("", Push)
             .WithName("PushPosts")
+            .RequireIngest()
             .WithSummary("Push source: counts a batch of posts (Trending:Source must be push).")
             .WithRequestExample("""
                 [

@@ -14,12 +14,16 @@ namespace MLOps.Web.Infrastructure.Elasticsearch;
 /// classification field is removed by writing it as <c>null</c>), reads, the id scan, and search
 /// (<see cref="ElasticsearchSearch"/>).
 /// </summary>
-public sealed partial class ElasticsearchCatalogIndex(IElasticClient client, ElasticsearchOptions options, ILogger<ElasticsearchCatalogIndex> logger)
+public sealed partial class ElasticsearchCatalogIndex(
+    IElasticClient client, ElasticsearchOptions options, ILogger<ElasticsearchCatalogIndex> logger, CatalogSearchBudget? budget = null)
     : ICatalogIndex
 {
     private const int ScanPageSize = 1000;
 
     private readonly string _index = options.Index;
+
+    /// <summary>What one search may cost: its time budget goes to Elasticsearch as the request's <c>timeout</c>.</summary>
+    internal CatalogSearchBudget Budget { get; } = budget ?? CatalogSearchBudget.Default;
 
     /// <summary>The index name.</summary>
     public string IndexName => _index;
@@ -62,7 +66,7 @@ public sealed partial class ElasticsearchCatalogIndex(IElasticClient client, Ela
 
         // update + doc_as_upsert merges into a stored document, so its classification fields stay.
         var response = await client.BulkAsync(b => ElasticsearchWrites.Upserts(b, _index, RefreshMode, documents), cancellationToken);
-        ElasticsearchWrites.CheckBulk("index documents", response, ignoreMissing: null);
+        ElasticsearchWrites.CheckUpserts(response, documents.Count);
     }
 
     public async Task UpdateClassificationsAsync(IReadOnlyList<ClassificationUpdate> updates, CancellationToken cancellationToken)
@@ -155,7 +159,7 @@ public sealed partial class ElasticsearchCatalogIndex(IElasticClient client, Ela
     }
 
     public Task<SearchResult> SearchAsync(SearchQuery query, CancellationToken cancellationToken) =>
-        ElasticsearchSearch.SearchAsync(client, _index, query, cancellationToken);
+        ElasticsearchSearch.SearchAsync(client, _index, query, Budget, cancellationToken);
 
     private static partial class Log
     {

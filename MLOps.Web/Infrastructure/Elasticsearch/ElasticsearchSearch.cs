@@ -9,36 +9,47 @@ namespace MLOps.Web.Infrastructure.Elasticsearch;
 /// title^2/overview/tagline or <c>match_all</c>, the genre as a filter), sorted by relevance, by a
 /// classification field (missing 0, then score, then id) or blended for <c>sort=trending</c> (a probe
 /// for the best BM25 score, then <c>function_score</c> summing <c>field_value_factor</c>s with the
-/// text boosted by <c>TextWeight / best</c>), and the hits mapped back with their explanations.
+/// text boosted by <c>TextWeight / best</c>), and the hits mapped back with their explanations. Every
+/// request carries the budget as its <c>timeout</c> (a search that hits it answers <c>timed_out</c>,
+/// which is a <see cref="SearchTimeoutException"/> here, not a partial page) and is cancelled with the
+/// request, which makes Elasticsearch cancel the search task when the connection closes.
 /// </summary>
 internal static class ElasticsearchSearch
 {
     private static readonly string[] TextFields = ["title^2", "overview", "tagline"];
 
-    public static async Task<SearchResult> SearchAsync(IElasticClient client, string index, SearchQuery query, CancellationToken cancellationToken)
+    public static async Task<SearchResult> SearchAsync(
+        IElasticClient client, string index, SearchQuery query, CatalogSearchBudget budget, CancellationToken cancellationToken)
     {
+        var timeout = $"{Math.Max(1, (long)budget.Timeout.TotalMilliseconds)}ms";
         var fields = ScoreFields(query);
         float? best = null;
         if (query.Sort == SearchSortKind.Trending && !string.IsNullOrWhiteSpace(query.Text))
         {
             // BM25 is normalised by the query's best score; one cheap request finds it.
             var probe = await client.SearchAsync<JsonObject>(s => s
-                .Index(index).Size(1).Source(false).Query(q => TextQuery(q, query, 1f)), cancellationToken);
-            if (!probe.IsValid)
-            {
-                throw ElasticsearchFailure.Of("search", probe);
-            }
+                .Index(index).Size(1).Source(false).Timeout(timeout).Query(q => TextQuery(q, query, 1f)), cancellationToken);
+            Check(probe, budget);
 
             best = probe.MaxScore > 0 ? (float)probe.MaxScore : 1f;
         }
 
-        var response = await client.SearchAsync<JsonObject>(s => Request(s, index, query, fields, best), cancellationToken);
+        var response = await client.SearchAsync<JsonObject>(s => Request(s, index, query, fields, best).Timeout(timeout), cancellationToken);
+        Check(response, budget);
+        return ToResult(response, query, fields, best);
+    }
+
+    private static void Check(ISearchResponse<JsonObject> response, CatalogSearchBudget budget)
+    {
         if (!response.IsValid)
         {
             throw ElasticsearchFailure.Of("search", response);
         }
 
-        return ToResult(response, query, fields, best);
+        if (response.TimedOut)
+        {
+            throw new SearchTimeoutException(budget.Timeout);
+        }
     }
 
     /// <summary>The trending blend's fields: classification scores with a weight, in name order.</summary>

@@ -38,6 +38,27 @@ internal static class ElasticsearchWrites
     }
 
     /// <summary>
+    /// An upsert bulk: throws when the request failed as a whole; when only some items failed (a
+    /// mapping error, a rejected id), the others are written and the refused ones are a
+    /// <see cref="CatalogWriteRejectedException"/> naming each, so import reports them per line.
+    /// </summary>
+    public static void CheckUpserts(BulkResponse response, int batchSize)
+    {
+        if (response.ApiCall is { Success: false } && response.Items.Count == 0)
+        {
+            throw ElasticsearchFailure.Of("index documents", response);
+        }
+
+        var rejected = response.ItemsWithErrors
+            .Select(i => new RejectedDocument(i.Id, $"{i.Error?.Type}: {i.Error?.Reason}".Trim(' ', ':')))
+            .ToList();
+        if (rejected.Count > 0)
+        {
+            throw new CatalogWriteRejectedException(rejected, batchSize);
+        }
+    }
+
+    /// <summary>
     /// Throws when the bulk request or any of its items failed. With <paramref name="ignoreMissing"/>,
     /// items for documents not in the index (404) are not failures: their count goes to it.
     /// </summary>

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Hangfire;
@@ -10,6 +9,7 @@ using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Redis;
 using StackExchange.Redis;
+using MLOps.Web.Infrastructure.Security;
 
 namespace MLOps.Web.Infrastructure.Hangfire;
 
@@ -48,6 +48,39 @@ public sealed class HangfireOptions
         ParseLimitsInInvariantCulture = true, ConvertValueInInvariantCulture = true,
         ErrorMessage = "Hangfire:InvisibilityTimeout must be between 00:00:01 and 30.00:00:00.")]
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// A server whose heartbeat is older than this is taken for dead by any other server's watchdog,
+    /// and its fetched jobs are put back on their queues (Redis storage: by the next
+    /// FetchedJobsWatcher pass, about a minute). Hangfire's default is 5 minutes. Shorter requeues a
+    /// crashed replica's chunks sooner; too short takes a live but stalled server (long GC pause,
+    /// CPU-starved node) for dead and runs its jobs twice, which the run and chunk locks then absorb.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "1.00:00:00",
+        ParseLimitsInInvariantCulture = true, ConvertValueInInvariantCulture = true,
+        ErrorMessage = "Hangfire:ServerTimeout must be between 00:00:01 and 1.00:00:00.")]
+    public TimeSpan ServerTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often each server's watchdog looks for dead servers (Hangfire's default: 5 minutes).</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:01", "1.00:00:00",
+        ParseLimitsInInvariantCulture = true, ConvertValueInInvariantCulture = true,
+        ErrorMessage = "Hangfire:ServerCheckInterval must be between 00:00:01 and 1.00:00:00.")]
+    public TimeSpan ServerCheckInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often a server reports that it is alive; must be well under <see cref="ServerTimeout"/> (Hangfire's default: 30 s).</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00",
+        ParseLimitsInInvariantCulture = true, ConvertValueInInvariantCulture = true,
+        ErrorMessage = "Hangfire:HeartbeatInterval must be between 00:00:00.100 and 1.00:00:00.")]
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// On a graceful stop, how long running jobs get to finish after their cancellation token fired;
+    /// kept under the host's shutdown timeout (30 s) so the server stops before the host gives up.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00", "00:10:00",
+        ParseLimitsInInvariantCulture = true, ConvertValueInInvariantCulture = true,
+        ErrorMessage = "Hangfire:ShutdownTimeout must be between 00:00:00 and 00:10:00.")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>Hangfire: InMemory storage by default, Redis storage when the <see cref="StorageTopology"/> uses Redis.</summary>
@@ -60,6 +93,8 @@ public static class HangfireSetup
             .ValidateDataAnnotations()
             .Validate(o => string.IsNullOrEmpty(o.DashboardUsername) || !string.IsNullOrEmpty(Secrets.Read(o.DashboardPassword, o.DashboardPasswordFile)),
                 "Hangfire:DashboardUsername is set but no Hangfire:DashboardPassword (or DashboardPasswordFile) is configured.")
+            .Validate(o => o.HeartbeatInterval * 2 <= o.ServerTimeout,
+                "Hangfire:HeartbeatInterval must be at most half of Hangfire:ServerTimeout, or live servers are taken for dead.")
             .ValidateOnStart();
 
         var topology = StorageTopology.Of(builder);
@@ -99,16 +134,29 @@ public static class HangfireSetup
         var options = builder.Configuration.GetSection(HangfireOptions.SectionName).Get<HangfireOptions>() ?? new HangfireOptions();
         if (options.ServerEnabled)
         {
-            builder.Services.AddHangfireServer((sp, o) =>
-            {
-                var ho = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
-                o.WorkerCount = ho.WorkerCount > 0 ? ho.WorkerCount : Math.Max(2, Environment.ProcessorCount);
-                o.Queues = ho.Queues;
-                o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
-            });
+            AddServer(builder.Services);
         }
 
         return builder;
+    }
+
+    /// <summary>This replica's server, with the crash-recovery and shutdown settings, stopped gracefully (<see cref="GracefulHangfireServer"/>).</summary>
+    private static void AddServer(IServiceCollection services)
+    {
+        var before = services.Count;
+        services.AddHangfireServer((sp, o) =>
+        {
+            var ho = sp.GetRequiredService<IOptions<HangfireOptions>>().Value;
+            o.WorkerCount = ho.WorkerCount > 0 ? ho.WorkerCount : Math.Max(2, Environment.ProcessorCount);
+            o.Queues = ho.Queues;
+            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+            o.ServerTimeout = ho.ServerTimeout;
+            o.ServerCheckInterval = ho.ServerCheckInterval;
+            o.HeartbeatInterval = ho.HeartbeatInterval;
+            o.ShutdownTimeout = ho.ShutdownTimeout;
+            o.StopTimeout = TimeSpan.Zero;
+        });
+        GracefulHangfireServer.Wrap(services, before);
     }
 
     public static WebApplication MapHangfireDashboard(this WebApplication app)
@@ -135,7 +183,7 @@ public static class HangfireSetup
         public bool Authorize(DashboardContext context)
         {
             var http = context.GetHttpContext();
-            if (IsLocal(http))
+            if (RequestLocality.IsLocal(http))
             {
                 return true;
             }
@@ -173,16 +221,6 @@ public static class HangfireSetup
         private static bool FixedEquals(string a, string b) =>
             CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
 
-        private static bool IsLocal(HttpContext http)
-        {
-            var remote = http.Connection.RemoteIpAddress;
-            if (remote is null)
-            {
-                return true; // in-process (TestServer) requests have no remote address
-            }
-
-            return IPAddress.IsLoopback(remote) || remote.Equals(http.Connection.LocalIpAddress);
-        }
     }
 }
 

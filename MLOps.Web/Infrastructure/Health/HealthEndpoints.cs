@@ -14,7 +14,8 @@ public static class HealthEndpoints
 {
     public static WebApplication MapHealthEndpoints(this WebApplication app)
     {
-        var group = app.MapGroup("").WithTags("Health");
+        // Probes (kubelet, load balancers) come from other machines and carry no key.
+        var group = app.MapGroup("").WithTags("Health").AllowAnonymous();
         group.MapGet("/healthz", (HealthCheckService health, CancellationToken ct) => RunAsync(health, _ => false, ct))
             .WithName("Liveness")
             .WithSummary("Liveness: the process is up. Runs no dependency check.");

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
+using MLOps.Web.Infrastructure.Security;
 
 namespace MLOps.Web.Infrastructure.Hosting;
 
@@ -31,6 +32,7 @@ public static class PlatformExtensions
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerDocumentation();
         builder.Services.AddHealthChecks();
+        builder.AddSecurity();
         return builder;
     }
 
@@ -58,11 +60,12 @@ public static class PlatformExtensions
         return configuration;
     }
 
-    /// <summary>Middleware: errors as ProblemDetails, Swagger UI, static dashboard files.</summary>
+    /// <summary>Middleware: errors as ProblemDetails, unreadable bodies refused, static dashboard files, Swagger UI, then security (keys, roles, rate limits).</summary>
     public static WebApplication UsePlatform(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestContentGuard>();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseSwagger();
@@ -71,6 +74,7 @@ public static class PlatformExtensions
             o.SwaggerEndpoint("/swagger/v1/swagger.json", "MLOps.Web v1");
             o.DocumentTitle = "MLOps.Web API";
         });
+        app.UseSecurity();
         _ = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
         return app;
     }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
+using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Infrastructure.Hosting;
@@ -42,6 +43,13 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 break;
             case BadHttpRequestException b:
                 (status, title, detail) = (b.StatusCode, "Bad request", b.Message);
+                break;
+            case SearchTimeoutException t:
+                (status, title, detail) = (StatusCodes.Status503ServiceUnavailable, "Search timed out", t.Message);
+                httpContext.Response.Headers.RetryAfter = "1";
+                break;
+            case QueryTooComplexException q:
+                (status, title, detail, errors) = (StatusCodes.Status400BadRequest, "Invalid search request", q.Message, Field("q", q.Message));
                 break;
             case OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested:
                 (status, title, detail) = (499, "Client closed request", "The request was cancelled by the client.");

@@ -30,9 +30,26 @@ public static class SwaggerSetup
             }
 
             o.OperationFilter<RequestExampleFilter>();
+            o.AddSecurityDefinition(ApiKeySchemeId, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = "X-Api-Key",
+                Description = "An API key with the route's role (operator, ingest, reader). Requests from this machine need none (Auth:AllowLoopback).",
+            });
+            o.AddSecurityDefinition(BearerSchemeId, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "The same API key as Authorization: Bearer <key>.",
+            });
+            o.OperationFilter<RoleSecurityFilter>();
         });
         return services;
     }
+
+    public const string ApiKeySchemeId = "ApiKey";
+    public const string BearerSchemeId = "Bearer";
 
     /// <summary>Adds an example request body to the endpoint's OpenAPI operation.</summary>
     public static TBuilder WithRequestExample<TBuilder>(this TBuilder builder, string json, string contentType = "application/json")
@@ -61,6 +78,30 @@ public static class SwaggerSetup
                     ? JsonNode.Parse(example.Json)
                     : JsonValue.Create(example.Json);
             }
+        }
+    }
+
+    /// <summary>An operation whose route needs a role lists both key schemes and names the role.</summary>
+    private sealed class RoleSecurityFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            var role = context.ApiDescription.ActionDescriptor.EndpointMetadata
+                .OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>()
+                .Select(a => a.Policy)
+                .FirstOrDefault(p => p?.StartsWith("role:", StringComparison.Ordinal) == true)?["role:".Length..];
+            if (role is null)
+            {
+                return;
+            }
+
+            operation.Security ??= [];
+            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeySchemeId, context.Document)] = [] });
+            operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerSchemeId, context.Document)] = [] });
+            var note = role == "reader"
+                ? "Open to everyone unless Auth:RequireReaderKey; then any API key (or a request from this machine)."
+                : $"Needs an API key with the '{role}' role from other machines; requests from this machine need none.";
+            operation.Description = string.IsNullOrEmpty(operation.Description) ? note : operation.Description + "\n\n" + note;
         }
     }
 }

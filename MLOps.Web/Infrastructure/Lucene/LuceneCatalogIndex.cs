@@ -30,26 +30,24 @@ public sealed class LuceneCatalogIndex : ICatalogIndex, IDisposable
 
     private readonly LuceneDirectory _directory;
     private readonly Analyzer _analyzer;
-    private readonly IndexWriter _writer;
-    private readonly SearcherManager _searchers;
+    private IndexWriter _writer;
+    private SearcherManager _searchers;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ILogger _logger;
+    private readonly CatalogSearchBudget _budget;
     private bool _disposed;
 
-    public LuceneCatalogIndex(string path, ILogger<LuceneCatalogIndex> logger)
+    public LuceneCatalogIndex(string path, ILogger<LuceneCatalogIndex> logger, CatalogSearchBudget? budget = null)
     {
         _logger = logger;
+        _budget = budget ?? CatalogSearchBudget.Default;
         System.IO.Directory.CreateDirectory(path);
         Path = path;
         _directory = FSDirectory.Open(path);
         _analyzer = new EnglishAnalyzer(Version);
         try
         {
-            _writer = new IndexWriter(_directory, new IndexWriterConfig(Version, _analyzer)
-            {
-                OpenMode = OpenMode.CREATE_OR_APPEND,
-                Similarity = Similarity,
-            });
+            _writer = OpenWriter();
         }
         catch (LockObtainFailedException ex)
         {
@@ -65,6 +63,9 @@ public sealed class LuceneCatalogIndex : ICatalogIndex, IDisposable
 
     /// <summary>The index folder.</summary>
     public string Path { get; }
+
+    /// <summary>What one search may cost (query limits, time budget); every search method runs within it.</summary>
+    internal CatalogSearchBudget Budget => _budget;
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
@@ -225,7 +226,7 @@ public sealed class LuceneCatalogIndex : ICatalogIndex, IDisposable
     public Task<SearchResult> SearchAsync(SearchQuery query, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(WithSearcher(s => LuceneSearch.Search(s, query, cancellationToken)));
+        return Task.FromResult(WithSearcher(s => LuceneSearch.Search(s, query, _budget, cancellationToken)));
     }
 
     public void Dispose()
@@ -266,15 +267,47 @@ public sealed class LuceneCatalogIndex : ICatalogIndex, IDisposable
         }
     }
 
+    private IndexWriter OpenWriter() => new(_directory, new IndexWriterConfig(Version, _analyzer)
+    {
+        OpenMode = OpenMode.CREATE_OR_APPEND,
+        Similarity = Similarity,
+    });
+
+    /// <summary>
+    /// One batch, all or nothing: every Lucene document is built first (a document that cannot be
+    /// written fails before the writer is touched), then updated and committed. If the writer fails
+    /// half-way, its uncommitted changes are rolled back (which closes it) and a fresh writer and
+    /// searcher manager are opened on the last commit, so no pending write of a failed batch is ever
+    /// committed by the next, unrelated one.
+    /// </summary>
     private void WriteAndCommit(IEnumerable<CatalogDocument> documents)
     {
-        foreach (var doc in documents)
+        var prepared = documents.Select(d => (Term: LuceneDocuments.IdTerm(d.Id), Document: LuceneDocuments.ToLucene(d))).ToList();
+        try
         {
-            _writer.UpdateDocument(LuceneDocuments.IdTerm(doc.Id), LuceneDocuments.ToLucene(doc));
+            foreach (var (term, document) in prepared)
+            {
+                _writer.UpdateDocument(term, document);
+            }
+
+            _writer.Commit();
+        }
+        catch
+        {
+            RollBackAndReopen();
+            throw;
         }
 
-        _writer.Commit();
         _searchers.MaybeRefreshBlocking();
+    }
+
+    private void RollBackAndReopen()
+    {
+        LuceneLog.RolledBack(_logger, Path);
+        _searchers.Dispose();
+        _writer.Rollback();
+        _writer = OpenWriter();
+        _searchers = new SearcherManager(_writer, applyAllDeletes: true, searcherFactory: new Bm25SearcherFactory());
     }
 
     private sealed class Bm25SearcherFactory : SearcherFactory
@@ -293,4 +326,7 @@ internal static partial class LuceneLog
 
     [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "{Count} classification updates named documents that are not in the index; skipped")]
     public static partial void UpdatesForMissingDocuments(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 4104, Level = LogLevel.Warning, Message = "A write to the Lucene catalog index at {Path} failed; its uncommitted changes were rolled back and the writer reopened")]
+    public static partial void RolledBack(ILogger logger, string path);
 }

@@ -8,31 +8,36 @@ namespace MLOps.Web.Infrastructure.Lucene;
 /// The search path, all of it: the <c>q=</c> text parsed (<see cref="CatalogQuerySyntax"/>), the genre
 /// filter, then one of relevance (BM25), a classification field sort (missing = 0, ties by score then
 /// id) or the trending blend (a probe for the best score, then <see cref="LuceneBlendCollector"/>), and
-/// the page of hits read back from the stored JSON, with explanations when asked.
+/// the page of hits read back from the stored JSON, with explanations when asked. The query is parsed
+/// within the budget's limits and every pass over the index runs on a <see cref="LuceneSearchClock"/>
+/// (time budget and the request's cancellation).
 /// </summary>
 internal static class LuceneSearch
 {
-    public static SearchResult Search(IndexSearcher searcher, SearchQuery query, CancellationToken cancellationToken)
+    public static SearchResult Search(IndexSearcher searcher, SearchQuery query, CatalogSearchBudget budget, CancellationToken cancellationToken)
     {
-        var text = CatalogQuerySyntax.Parse(query.Text);
+        var clock = LuceneSearchClock.Start(budget, cancellationToken);
+        var text = CatalogQuerySyntax.Parse(query.Text, limits: budget.Limits);
         Filter? filter = string.IsNullOrWhiteSpace(query.Genre)
             ? null
             : new QueryWrapperFilter(new TermQuery(new Term(LuceneDocuments.GenreField, LuceneDocuments.NormalizeGenre(query.Genre))));
         return query.Sort switch
         {
-            SearchSortKind.Trending => SearchTrending(searcher, text, filter, query, cancellationToken),
-            SearchSortKind.Field => SearchSorted(searcher, text, filter, query),
-            _ => SearchRelevance(searcher, text, filter, query),
+            SearchSortKind.Trending => SearchTrending(searcher, text, filter, query, clock, cancellationToken),
+            SearchSortKind.Field => SearchSorted(searcher, text, filter, query, clock),
+            _ => SearchRelevance(searcher, text, filter, query, clock),
         };
     }
 
-    private static SearchResult SearchRelevance(IndexSearcher s, Query text, Filter? filter, SearchQuery q)
+    private static SearchResult SearchRelevance(IndexSearcher s, Query text, Filter? filter, SearchQuery q, LuceneSearchClock clock)
     {
-        var top = s.Search(text, filter, Math.Max(1, q.From + q.Size));
+        var collector = TopScoreDocCollector.Create(Math.Max(1, q.From + q.Size), docsScoredInOrder: true);
+        clock.Search(s, text, filter, collector);
+        var top = collector.GetTopDocs();
         return ToResult(s, top, q, explain: (doc, _) => s.Explain(text, doc).ToString().TrimEnd());
     }
 
-    private static SearchResult SearchSorted(IndexSearcher s, Query text, Filter? filter, SearchQuery q)
+    private static SearchResult SearchSorted(IndexSearcher s, Query text, Filter? filter, SearchQuery q, LuceneSearchClock clock)
     {
         var field = q.SortField ?? throw new ArgumentException("SortField is required for a field sort.", nameof(q));
         var byField = new SortField(field, SortFieldType.SINGLE, reverse: true);
@@ -41,7 +46,9 @@ internal static class LuceneSearch
             byField,
             SortField.FIELD_SCORE,
             new SortField(LuceneDocuments.IdSortField, SortFieldType.STRING));
-        var top = s.Search(text, filter, Math.Max(1, q.From + q.Size), sort, doDocScores: true, doMaxScore: false);
+        var collector = TopFieldCollector.Create(sort, Math.Max(1, q.From + q.Size), fillFields: true, trackDocScores: true, trackMaxScore: false, docsScoredInOrder: true);
+        clock.Search(s, text, filter, collector);
+        var top = collector.GetTopDocs();
         return ToResult(s, top, q, explain: (_, doc) => SearchExplanations.FieldSort(field, doc));
     }
 
@@ -60,13 +67,15 @@ internal static class LuceneSearch
     }
 
     /// <summary>textWeight × BM25 / best BM25 of the query (1 with no text) + Σ weight × classification score.</summary>
-    private static SearchResult SearchTrending(IndexSearcher s, Query text, Filter? filter, SearchQuery q, CancellationToken ct)
+    private static SearchResult SearchTrending(IndexSearcher s, Query text, Filter? filter, SearchQuery q, LuceneSearchClock clock, CancellationToken ct)
     {
         var matchAll = text is MatchAllDocsQuery;
         var maxScore = 1f;
         if (!matchAll)
         {
-            var best = s.Search(text, filter, 1);
+            var probe = TopScoreDocCollector.Create(1, docsScoredInOrder: true);
+            clock.Search(s, text, filter, probe);
+            var best = probe.GetTopDocs();
             maxScore = best.TotalHits == 0 || float.IsNaN(best.MaxScore) ? 1f : best.MaxScore;
         }
 
@@ -75,7 +84,7 @@ internal static class LuceneSearch
             .OrderBy(kv => kv.Key, StringComparer.Ordinal)
             .ToArray();
         var collector = new LuceneBlendCollector(Math.Max(1, q.From + q.Size), fields, q.TextWeight, matchAll ? 0f : maxScore, ct);
-        s.Search(text, filter, collector);
+        clock.Search(s, text, filter, collector);
         var hits = new List<SearchHit>();
         foreach (var r in collector.Ranked().Skip(q.From).Take(q.Size))
         {

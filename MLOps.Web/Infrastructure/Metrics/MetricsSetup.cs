@@ -4,7 +4,7 @@ namespace MLOps.Web.Infrastructure.Metrics;
 
 /// <summary>
 /// <c>/metrics</c>: every meter named <c>MLOps.Web.*</c> (trending ingest, inference, ...), ASP.NET
-/// Core request metrics and .NET runtime metrics, in Prometheus text format.
+/// Core request metrics (the rate limiter's included) and .NET runtime metrics, in Prometheus text format.
 /// </summary>
 public static class MetricsSetup
 {
@@ -23,7 +23,8 @@ public static class MetricsSetup
 
     public static WebApplication MapMetricsEndpoint(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        // The exporter maps every method; it only reads, so GET (and HEAD) only.
+        app.MapPrometheusScrapingEndpoint("/metrics").WithMetadata(new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]));
         return app;
     }
 }

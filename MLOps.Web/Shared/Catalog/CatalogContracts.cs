@@ -100,3 +100,16 @@ public interface ICatalogIndex
 
     Task<SearchResult> SearchAsync(SearchQuery query, CancellationToken cancellationToken);
 }
+
+/// <summary>A document of a bulk write the index refused (e.g. an Elasticsearch mapping error), and why.</summary>
+public sealed record RejectedDocument(string Id, string Reason);
+
+/// <summary>
+/// Some documents of a bulk write were refused by the index; every other document of the batch was
+/// written. Import reports each refused one against its line (or item) and goes on.
+/// </summary>
+public sealed class CatalogWriteRejectedException(IReadOnlyList<RejectedDocument> rejected, int batchSize)
+    : Exception($"{rejected.Count} of {batchSize} documents were refused by the index; first: {rejected[0].Id}: {rejected[0].Reason}")
+{
+    public IReadOnlyList<RejectedDocument> Rejected { get; } = rejected;
+}

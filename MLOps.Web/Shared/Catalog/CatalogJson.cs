@@ -41,9 +41,19 @@ public static class CatalogJson
         }
 
         var doc = new CatalogDocument { Id = ReadDocumentId(root, idOverride) };
-        foreach (var p in root.EnumerateObject())
+        var name = "a field name";
+        try
         {
-            ReadProperty(doc, p);
+            foreach (var p in root.EnumerateObject())
+            {
+                name = p.Name;
+                ReadProperty(doc, p);
+            }
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            // System.Text.Json reads text lazily: invalid UTF-8 or a lone surrogate (\ud800) surfaces here.
+            throw new CatalogFormatException($"{CatalogJsonFields.Shorten(name)} is not valid text: {e.Message}");
         }
 
         if (doc.Title.Length == 0)
@@ -79,45 +89,33 @@ public static class CatalogJson
             case Id:
                 break;
             case Title:
-                doc.Title = ReadString(p.Value, Title) ?? "";
+                doc.Title = CatalogJsonFields.ReadString(p.Value, Title) ?? "";
                 break;
             case Overview:
-                doc.Overview = ReadString(p.Value, Overview);
+                doc.Overview = CatalogJsonFields.ReadString(p.Value, Overview);
                 break;
             case Tagline:
-                doc.Tagline = ReadString(p.Value, Tagline);
+                doc.Tagline = CatalogJsonFields.ReadString(p.Value, Tagline);
                 break;
             case ReleaseDate:
-                doc.ReleaseDate = ReadString(p.Value, ReleaseDate);
+                doc.ReleaseDate = CatalogJsonFields.ReadString(p.Value, ReleaseDate);
                 break;
             case Genres:
-                doc.Genres = ReadGenres(p.Value);
+                doc.Genres = CatalogJsonFields.ReadGenres(p.Value);
                 break;
             case ClassificationModel:
-                doc.ClassificationModel = ReadString(p.Value, ClassificationModel);
+                doc.ClassificationModel = CatalogJsonFields.ReadString(p.Value, ClassificationModel);
                 break;
             case ClassifiedAt:
-                doc.ClassifiedAt = ReadTimestamp(p.Value);
+                doc.ClassifiedAt = CatalogJsonFields.ReadTimestamp(p.Value);
                 break;
             case var name when IsScoreField(name):
-                ReadScore(doc, p);
+                CatalogJsonFields.ReadScore(doc, p);
                 break;
             default:
+                CatalogJsonFields.CheckText(p.Value);
                 doc.Extra[p.Name] = p.Value.Clone();
                 break;
-        }
-    }
-
-    /// <summary>A score is a number; null is how Elasticsearch partial updates remove one (absent and null read the same).</summary>
-    private static void ReadScore(CatalogDocument doc, JsonProperty p)
-    {
-        if (p.Value.ValueKind == JsonValueKind.Number)
-        {
-            doc.Classifications[p.Name] = p.Value.GetSingle();
-        }
-        else if (p.Value.ValueKind != JsonValueKind.Null)
-        {
-            throw new CatalogFormatException($"{p.Name} must be a number");
         }
     }
 
@@ -129,12 +127,22 @@ public static class CatalogJson
     }
 
     /// <summary>An id given as a string or a number (TMDB ids are numbers).</summary>
-    public static string ReadId(JsonElement element, string field) => element.ValueKind switch
+    public static string ReadId(JsonElement element, string field)
     {
-        JsonValueKind.String => element.GetString()!,
-        JsonValueKind.Number => element.GetRawText(),
-        _ => throw new CatalogFormatException($"{field} must be a string or a number"),
-    };
+        try
+        {
+            return element.ValueKind switch
+            {
+                JsonValueKind.String => element.GetString()!,
+                JsonValueKind.Number => element.GetRawText(),
+                _ => throw new CatalogFormatException($"{field} must be a string or a number"),
+            };
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CatalogFormatException($"{field} is not valid text: {e.Message}");
+        }
+    }
 
     /// <summary>Writes the document's JSON form. <paramref name="writeNulls"/> writes absent optional fields as null.</summary>
     public static void Write(Utf8JsonWriter writer, CatalogDocument doc, bool writeNulls = false)
@@ -265,62 +273,6 @@ public static class CatalogJson
         else if (writeNulls)
         {
             writer.WriteNull(name);
-        }
-    }
-
-    private static string? ReadString(JsonElement element, string field) => element.ValueKind switch
-    {
-        JsonValueKind.String => element.GetString(),
-        JsonValueKind.Null => null,
-        _ => throw new CatalogFormatException($"{field} must be a string"),
-    };
-
-    private static DateTimeOffset? ReadTimestamp(JsonElement element)
-    {
-        if (element.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        if (element.ValueKind == JsonValueKind.String
-            && DateTimeOffset.TryParse(element.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
-        {
-            return at;
-        }
-
-        throw new CatalogFormatException($"{ClassifiedAt} must be an ISO 8601 timestamp");
-    }
-
-    private static string[] ReadGenres(JsonElement element)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Null:
-                return [];
-            case JsonValueKind.String:
-                return [element.GetString()!];
-            case JsonValueKind.Array:
-                var genres = new List<string>(element.GetArrayLength());
-                var i = 0;
-                foreach (var item in element.EnumerateArray())
-                {
-                    var name = item.ValueKind switch
-                    {
-                        JsonValueKind.String => item.GetString(),
-                        JsonValueKind.Object when item.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String => n.GetString(),
-                        _ => throw new CatalogFormatException($"genres[{i}] must be a string or an object with a string \"name\""),
-                    };
-                    if (!string.IsNullOrWhiteSpace(name))
-                    {
-                        genres.Add(name.Trim());
-                    }
-
-                    i++;
-                }
-
-                return [.. genres];
-            default:
-                throw new CatalogFormatException("genres must be an array of strings or of {\"name\": ...} objects");
         }
     }
 }
