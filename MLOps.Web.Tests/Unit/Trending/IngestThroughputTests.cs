@@ -10,14 +10,14 @@ namespace MLOps.Web.Tests.Unit.Trending;
 public class IngestThroughputTests
 {
     [Fact]
-    public void Extraction_and_counting_of_the_sample_posts_exceed_200000_posts_per_second_on_one_thread()
+    public void Extraction_and_counting_of_the_sample_posts_in_window_baseline_and_pairs_exceed_200000_posts_per_second_on_one_thread()
     {
         var posts = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "SampleData", "posts.jsonl"))
             .Select(l => JsonSerializer.Deserialize<PostLine>(l)!).ToArray();
         var options = new TrendingOptions();
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new TrendingMetrics(services.GetRequiredService<IMeterFactory>());
-        var store = new MemoryTrendingStore(new SlidingWindowCounter(options.Window, options.Slide), Options.Create(options), TimeProvider.System);
+        var store = new MemoryTrendingStore(new TrendingCounters(options, DateTimeOffset.UtcNow), Options.Create(options), TimeProvider.System);
         var ingestor = new PostIngestor(store, new HashtagExtractor(options.MaxTagLength, options.EffectiveStopList), metrics, TimeProvider.System);
 
         void Run(int n)
