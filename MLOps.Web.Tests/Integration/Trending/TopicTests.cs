@@ -23,34 +23,36 @@ public sealed class TopicTests
     public async Task Five_spellings_of_christmas_are_one_topic_and_halloween_stays_apart()
     {
         using var harness = Harness();
-        Post(harness, 6, "Movie night #Christmas");
-        Post(harness, 3, "Same thing #xmas #Christmas");
-        Post(harness, 4, "Marathon #ChristmasMovies");
-        Post(harness, 3, "今年も #クリスマス #Christmas");
-        Post(harness, 3, "Joyeux #Noël #Christmas");
-        Post(harness, 6, "Pumpkins #Halloween");
-        Post(harness, 2, "Scary #HalloweenMovies");
-        Post(harness, 1, "From one to the next #Halloween #Christmas");
+        Post(harness, 12, "Movie night #Christmas");
+        Post(harness, 6, "Same thing #xmas #Christmas");
+        Post(harness, 8, "Marathon #ChristmasMovies");
+        Post(harness, 6, "今年も #クリスマス #Christmas");
+        Post(harness, 5, "Joyeux #Noël #Christmas");
+        Post(harness, 1, "Joyeux #Noël");
+        Post(harness, 12, "Pumpkins #Halloween");
+        Post(harness, 4, "Scary #HalloweenMovies");
+        Post(harness, 2, "From one to the next #Halloween #Christmas");
+        Post(harness, 60, "Nothing to see here");
 
         var snapshot = await harness.Get<ITrendingReader>().GetTopAsync(new TrendingQuery(10) { Explain = true }, CancellationToken.None);
 
         Assert.Equal(2, snapshot.Tags.Count);
         var christmas = snapshot.Tags[0];
-        Assert.Equal(("christmas", "Christmas", 16L + 4 + 3 + 3 + 3), (christmas.Tag, christmas.Display, christmas.Count));
+        Assert.Equal(("christmas", "Christmas", 31L + 8 + 6 + 6 + 6), (christmas.Tag, christmas.Display, christmas.Count));
         // Most frequent first; equal counts as Redis orders them (greater key first).
         Assert.Equal(["christmas", "christmasmovies", "クリスマス", "xmas", "noël"], christmas.Variants.Select(v => v.Tag));
         var reasons = christmas.Variants.ToDictionary(v => v.Tag, v => v.Reason!);
         Assert.Equal("label", reasons["christmas"].Rule);
         Assert.Equal(("words", "christmas"), (reasons["christmasmovies"].Rule, reasons["christmasmovies"].With));
-        foreach (var tag in new[] { "xmas", "クリスマス", "noël" })
-        {
-            Assert.Equal(("co_occurrence", "christmas", 1.0), (reasons[tag].Rule, reasons[tag].With, reasons[tag].Value));
-        }
+        Assert.Equal(("co_occurrence", "christmas", 1.0), (reasons["xmas"].Rule, reasons["xmas"].With, reasons["xmas"].Value));
+        Assert.Equal(("co_occurrence", "christmas", 1.0), (reasons["クリスマス"].Rule, reasons["クリスマス"].With, reasons["クリスマス"].Value));
+        Assert.Equal(("co_occurrence", "christmas", 0.8333), (reasons["noël"].Rule, reasons["noël"].With, reasons["noël"].Value));
 
         Assert.Equal(["christmas", "christmas movies", "クリスマス", "xmas", "noël"], christmas.Terms);
         Assert.Equal("classification_christmas", christmas.Field);
 
         var halloween = snapshot.Tags[1];
+        // 2 of its 14 posts also carry #Christmas: not enough to merge.
         Assert.Equal(["halloween", "halloweenmovies"], halloween.Variants.Select(v => v.Tag));
         Assert.Contains("embedding rule skipped: no model is loaded", snapshot.Notes);
     }

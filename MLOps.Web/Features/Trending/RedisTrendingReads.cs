@@ -62,8 +62,15 @@ internal sealed class RedisTrendingReads(IConnectionMultiplexer redis, RedisTren
 
         var inWindow = tags.Select(t => t.Key).ToHashSet(StringComparer.Ordinal);
         var tagPairs = new List<TagPair>();
+        long posts = 0;
         foreach (var p in pairsTask is null ? [] : await pairsTask.WaitAsync(cancellationToken))
         {
+            if (p.Element == TrendingCounters.PostsKey)
+            {
+                posts = (long)p.Score;
+                continue;
+            }
+
             var (a, b) = TrendingCounters.SplitPair(p.Element.ToString());
             if (inWindow.Contains(a) && inWindow.Contains(b))
             {
@@ -73,7 +80,10 @@ internal sealed class RedisTrendingReads(IConnectionMultiplexer redis, RedisTren
 
         var (start, end, since) = Bounds(await metaTask.WaitAsync(cancellationToken), now);
         var oldest = baseline.Bounds(now).Start;
-        return new TrendingCandidates(tags, tagPairs, start, end, since > oldest ? since : oldest, options.Window, options.SourceName);
+        return new TrendingCandidates(tags, tagPairs, start, end, since > oldest ? since : oldest, options.Window, options.SourceName)
+        {
+            Posts = posts,
+        };
     }
 
     /// <summary>Display forms from this epoch's hash, else the previous one's, else the key.</summary>

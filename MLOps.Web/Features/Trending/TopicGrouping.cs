@@ -16,7 +16,9 @@ public sealed record TopicGroup(IReadOnlyList<int> Members, IReadOnlyDictionary<
 /// <item><c>words</c>: a tag whose CamelCase words contain another tag's words, contiguously, joins the one
 /// with the most words ("ChristmasMovies" = "christmas movies" joins "christmas").</item>
 /// <item><c>co_occurrence</c>: two tags in the same posts: at least <c>CoOccurrenceShare</c> of the rarer
-/// tag's posts carry the other one, and at least <c>CoOccurrenceMinPosts</c> posts; the smaller topic joins.</item>
+/// tag's posts carry the other one, at least <c>CoOccurrenceMinPosts</c> posts carry both, and that many
+/// would come by chance with probability at most <c>CoOccurrenceMaxPValue</c> (binomial tail, the chance
+/// being the other tag's share of all posts: a tag in most posts absorbs nothing); the smaller topic joins.</item>
 /// <item><c>embedding</c>: the cosine of the two topics' head labels' hypothesis embeddings (active model)
 /// is at least the model's <c>EmbeddingThresholds</c> entry; compared head to head only, so A ~ B and B ~ C never chain A to C
 /// through B's variants; the smaller topic joins.</item>
@@ -28,7 +30,7 @@ public static class TopicGrouping
     public const int MinWordsLength = 3;
 
     public static IReadOnlyList<TopicGroup> Group(
-        IReadOnlyList<CandidateTag> tags, IReadOnlyList<TagPair> pairs, TopicVectors? vectors, TopicOptions options)
+        IReadOnlyList<CandidateTag> tags, IReadOnlyList<TagPair> pairs, TopicVectors? vectors, TopicOptions options, long posts = 0)
     {
         var state = new State(tags);
         ByAccents(state);
@@ -37,7 +39,7 @@ public static class TopicGrouping
             ByWords(state);
         }
 
-        ByCoOccurrence(state, pairs, options);
+        ByCoOccurrence(state, pairs, options, posts);
         if (vectors is { Vectors: { } byKey, Threshold: > 0 })
         {
             ByEmbedding(state, byKey, vectors.Threshold);
@@ -91,28 +93,86 @@ public static class TopicGrouping
         }
     }
 
-    private static void ByCoOccurrence(State s, IReadOnlyList<TagPair> pairs, TopicOptions o)
+    private static void ByCoOccurrence(State s, IReadOnlyList<TagPair> pairs, TopicOptions o, long posts)
     {
-        var found = new List<(double Share, long Posts, int A, int B)>();
+        var found = new List<(double Share, long Posts, int Rare, int Other, double PValue)>();
         foreach (var pair in pairs)
         {
-            if (pair.Count >= o.CoOccurrenceMinPosts && s.Index.TryGetValue(pair.A, out var a) && s.Index.TryGetValue(pair.B, out var b))
+            if (pair.Count < o.CoOccurrenceMinPosts || !s.Index.TryGetValue(pair.A, out var a) || !s.Index.TryGetValue(pair.B, out var b))
             {
-                var share = pair.Count / (double)Math.Max(1, Math.Min(s.Tags[a].Count, s.Tags[b].Count));
-                if (share >= o.CoOccurrenceShare)
-                {
-                    found.Add((Math.Min(1, share), pair.Count, a, b));
-                }
+                continue;
+            }
+
+            var (rare, other) = s.Tags[a].Count <= s.Tags[b].Count ? (a, b) : (b, a);
+            var n = s.Tags[rare].Count;
+            var share = Math.Min(1, pair.Count / (double)Math.Max(1, n));
+            // Chance: the other tag's share of all posts. A tag in most posts (a stream filtered on it) absorbs nothing.
+            var chance = posts > 0 ? Math.Min(1, s.Tags[other].Count / (double)posts) : 0;
+            var pValue = BinomialUpperTail(Math.Min(pair.Count, n), n, chance);
+            if (share >= o.CoOccurrenceShare && pValue <= o.CoOccurrenceMaxPValue)
+            {
+                found.Add((share, pair.Count, rare, other, pValue));
             }
         }
 
-        foreach (var (share, posts, a, b) in found.OrderByDescending(f => f.Share).ThenByDescending(f => f.Posts))
+        foreach (var (share, count, rare, other, pValue) in found.OrderByDescending(f => f.Share).ThenByDescending(f => f.Posts))
         {
-            var (rare, other) = s.Tags[a].Count <= s.Tags[b].Count ? (a, b) : (b, a);
             var detail = string.Create(CultureInfo.InvariantCulture,
-                $"{share:P0} of the {s.Tags[rare].Count} posts with '{s.Tags[rare].Key}' also carry '{s.Tags[other].Key}' ({posts} posts).");
+                $"{share:P0} of the {s.Tags[rare].Count} posts with '{s.Tags[rare].Key}' also carry '{s.Tags[other].Key}' ({count} posts; by chance p = {pValue:G2}).");
             s.Attach(rare, other, "co_occurrence", Math.Round(share, 4), detail);
         }
+    }
+
+    /// <summary>P(X ≥ <paramref name="k"/>) for X ~ Binomial(<paramref name="n"/>, <paramref name="p"/>), summed in log space (normal approximation past 5000 trials).</summary>
+    public static double BinomialUpperTail(long k, long n, double p)
+    {
+        if (k <= 0 || p >= 1)
+        {
+            return 1;
+        }
+
+        if (p <= 0)
+        {
+            return 0;
+        }
+
+        if (n > 5000)
+        {
+            var sd = Math.Sqrt(n * p * (1 - p));
+            return 0.5 * Erfc((k - 0.5 - (n * p)) / (sd * Math.Sqrt(2)));
+        }
+
+        // log C(n, k) p^k (1-p)^(n-k), then each next term by the ratio (n-i)/(i+1) * p/(1-p).
+        var log = LogChoose(n, k) + (k * Math.Log(p)) + ((n - k) * Math.Log(1 - p));
+        var ratio = Math.Log(p / (1 - p));
+        double sum = 0;
+        for (var i = k; i <= n; i++)
+        {
+            sum += Math.Exp(log);
+            log += Math.Log((n - i) / (double)(i + 1)) + ratio;
+        }
+
+        return Math.Min(1, sum);
+    }
+
+    private static double LogChoose(long n, long k)
+    {
+        double result = 0;
+        for (long i = 1; i <= k; i++)
+        {
+            result += Math.Log((n - k + i) / (double)i);
+        }
+
+        return result;
+    }
+
+    /// <summary>Complementary error function (Abramowitz and Stegun 7.1.26, error below 1.5e-7).</summary>
+    private static double Erfc(double x)
+    {
+        var t = 1 / (1 + (0.3275911 * Math.Abs(x)));
+        var y = t * (0.254829592 + (t * (-0.284496736 + (t * (1.421413741 + (t * (-1.453152027 + (t * 1.061405429))))))));
+        var erfc = y * Math.Exp(-x * x);
+        return x >= 0 ? erfc : 2 - erfc;
     }
 
     private static void ByEmbedding(State s, IReadOnlyDictionary<string, float[]> vectors, double threshold)

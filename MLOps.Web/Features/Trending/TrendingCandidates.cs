@@ -20,6 +20,9 @@ public sealed record TrendingCandidates(
     TimeSpan Window,
     string Source)
 {
+    /// <summary>Posts in the window (with or without tags): what a tag's share of posts is measured against.</summary>
+    public long Posts { get; init; }
+
     /// <summary>The baseline span before the window (zero until the service has counted for longer than one window).</summary>
     public TimeSpan BaselineSpan => WindowStart > BaselineStart ? WindowStart - BaselineStart : TimeSpan.Zero;
 }

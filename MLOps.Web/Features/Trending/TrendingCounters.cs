@@ -7,7 +7,8 @@ namespace MLOps.Web.Features.Trending;
 /// <see cref="Window"/> (the trending window, slide buckets), <see cref="Baseline"/> (the same tags
 /// over the longer baseline, in coarser buckets) and <see cref="Pairs"/> (pairs of distinct tags
 /// that share a post, over the trending window, for the co-occurrence rule; key "a b", ordinal order,
-/// a space never being part of a tag). Thread-safe: each counter has its own lock.
+/// a space never being part of a tag; <see cref="PostsKey"/> counts every post, for the lift of a pair).
+/// Thread-safe: each counter has its own lock.
 /// </summary>
 public sealed class TrendingCounters
 {
@@ -16,6 +17,9 @@ public sealed class TrendingCounters
 
     [ThreadStatic]
     private static PostTags? t_pairs;
+
+    /// <summary>Key in <see cref="Pairs"/> that counts every post (a '#' is never part of a tag key).</summary>
+    public const string PostsKey = "#posts";
 
     private readonly int _pairTags;
 
@@ -46,6 +50,7 @@ public sealed class TrendingCounters
         var found = hashtags is not null
             ? extractor.ExtractFromEntities(hashtags, ref tags)
             : extractor.ExtractFromText(text, ref tags);
+        Pairs.Add(PostsKey, PostsKey, 1, now);
         if (found == 0)
         {
             return 0;

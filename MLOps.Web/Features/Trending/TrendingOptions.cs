@@ -182,6 +182,9 @@ public sealed class TopicOptions
     /// <summary>A tag joins another when at least this share of the rarer one's posts carry both.</summary>
     public double CoOccurrenceShare { get; set; } = 0.5;
 
+    /// <summary>... and that many shared posts would come by chance (binomial tail at the other tag's share of all posts) with at most this probability.</summary>
+    public double CoOccurrenceMaxPValue { get; set; } = 0.01;
+
     /// <summary>... and at least this many posts carry both.</summary>
     public int CoOccurrenceMinPosts { get; set; } = 3;
 

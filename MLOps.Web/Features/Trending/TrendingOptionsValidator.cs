@@ -121,6 +121,11 @@ internal sealed class TrendingOptionsValidator(IHostEnvironment environment) : I
             errors.Add("Trending:Topics:CoOccurrenceShare must be in (0, 1].");
         }
 
+        if (!(t.CoOccurrenceMaxPValue is > 0 and <= 1))
+        {
+            errors.Add("Trending:Topics:CoOccurrenceMaxPValue must be in (0, 1].");
+        }
+
         if (t.CoOccurrenceMinPosts < 1)
         {
             errors.Add("Trending:Topics:CoOccurrenceMinPosts must be at least 1.");

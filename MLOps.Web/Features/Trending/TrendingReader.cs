@@ -33,7 +33,7 @@ public sealed class TrendingReader(ITrendingStore store, TopicEmbeddings embeddi
                 notes.Add(note);
             }
 
-            groups = TopicGrouping.Group(candidates.Tags, candidates.Pairs, vectors, _options.Topics);
+            groups = TopicGrouping.Group(candidates.Tags, candidates.Pairs, vectors, _options.Topics, candidates.Posts);
         }
         else
         {

@@ -62,6 +62,7 @@ public sealed class MemoryTrendingStore(TrendingCounters counters, IOptions<Tren
         var tags = top.Select((t, i) => new CandidateTag(t.Tag, t.Display, t.Count, baseline[i])).ToList();
         var inWindow = keys.ToHashSet(StringComparer.Ordinal);
         var pairs = new List<TagPair>();
+        var posts = counters.Pairs.CountOf(TrendingCounters.PostsKey, now);
         foreach (var p in counters.Pairs.Top(options.Topics.MaxPairs, now))
         {
             var (a, b) = TrendingCounters.SplitPair(p.Tag);
@@ -73,7 +74,10 @@ public sealed class MemoryTrendingStore(TrendingCounters counters, IOptions<Tren
 
         var (start, end) = counters.Window.Bounds(now);
         var baselineStart = counters.Baseline.Bounds(now).Start;
-        return new TrendingCandidates(tags, pairs, start, end, baselineStart > counters.Since ? baselineStart : counters.Since, options.Window, options.SourceName);
+        return new TrendingCandidates(tags, pairs, start, end, baselineStart > counters.Since ? baselineStart : counters.Since, options.Window, options.SourceName)
+        {
+            Posts = posts,
+        };
     }
 
     public Task<bool> SlideAsync(CancellationToken cancellationToken)
