@@ -10,7 +10,7 @@ namespace MLOps.Web.Shared;
 /// "christmas movies" and the field <c>classification_christmasmovies</c>; the field name keeps only
 /// [a-z0-9_], so no user input reaches a search engine as syntax. A tag with no Latin letter or digit
 /// (<c>#クリスマス</c>) gets a key of its own: <c>t_</c>, its AnyAscii transliteration and a short hash
-/// of the tag (<c>classification_t_kurisumasu_5d1f0e</c>), so every tag has a field.
+/// of the tag (<c>classification_t_kurisumasu_e07e6d</c>), so every tag has a field.
 /// </summary>
 public static class LabelNaming
 {
@@ -40,7 +40,7 @@ public static class LabelNaming
     /// The tag part of a field name, only [a-z0-9_]: the tag case-folded with accents removed
     /// ("noël" -> "noel", "World_Cup" -> "world_cup"), unchanged from the first field names. A tag with
     /// no Latin letter or digit ("クリスマス", "日本") is <c>t_</c> + its transliteration + <c>_</c> + six hex
-    /// digits of the SHA-256 of its letters and digits ("t_kurisumasu_5d1f0e"): readable, stable, and
+    /// digits of the SHA-256 of its letters and digits ("t_kurisumasu_e07e6d"): readable, stable, and
     /// two tags that transliterate alike ("東京" and "冬京") still get two fields. Empty when the tag has
     /// no letter or digit at all ("#!!!").
     /// </summary>
