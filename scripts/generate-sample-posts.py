@@ -3,7 +3,10 @@
 
 Seasonal hashtags rise and fall over the file (the file starts and ends in December, so the
 replay source shows #christmas trending within seconds of start and the trend moves as it plays),
-mixed with everyday noise tags, stop-listed tags (#fyp) and posts without any tag. Deterministic:
+mixed with an evergreen tag at a steady rate all year (#love, about 10% of posts: first by count,
+never a burst), everyday noise tags, stop-listed tags (#fyp) and posts without any tag. Rarer
+spellings of a season (#Noël, #クリスマス, #Mundial, ...) usually come with its main form in the same
+post, as people write them, which is what the co-occurrence rule of topics sees. Deterministic:
 the same seed gives the same file. Usage: python3 scripts/generate-sample-posts.py [count]
 """
 import json
@@ -70,6 +73,19 @@ SEASONS = [
       "My cart has 43 items and I need none of them {tag}"]),
 ]
 
+# Rarer spellings and the chance that a post with one also carries the season's main form.
+COMPANION = {"Noël": 0.9, "クリスマス": 0.9, "xmas": 0.9, "NewYearsEve": 0.9, "AcademyAwards": 0.9,
+             "Mundial": 0.9, "CopaDoMundo": 0.9, "spooky_season": 0.9, "Friendsgiving": 0.9, "CyberMonday": 0.9}
+
+EVERGREEN_RATE = 0.09
+EVERGREEN_SENTENCES = [
+    "Sunday lunch with the whole family {tag}",
+    "My grandmother's handwriting on an old recipe card {tag}",
+    "Sunset from the balcony tonight {tag}",
+    "Ten years married today {tag} {emoji}",
+    "The kids made breakfast. The kitchen is a disaster {tag}",
+]
+
 NOISE = [("coffee", 3), ("MondayMotivation", 2), ("tbt", 2), ("photography", 2), ("nofilter", 1),
          ("dogsofinstagram", 2), ("running", 1), ("recipe", 1), ("gaming", 2), ("bookclub", 1),
          ("fyp", 3), ("foryou", 1), ("viral", 1)]
@@ -124,7 +140,10 @@ def main():
     for i in range(COUNT):
         pos = i / COUNT
         roll = rng.random()
-        if roll < 0.12:
+        if roll < EVERGREEN_RATE:
+            lines.append({"text": render(rng, rng.choice(EVERGREEN_SENTENCES), "#love")})
+            continue
+        if roll < EVERGREEN_RATE + 0.12:
             lines.append({"text": rng.choice(PLAIN)})
             continue
         weights = [(s, season_weight(s, pos)) for s in SEASONS] + [(None, 1.6)]
@@ -138,12 +157,16 @@ def main():
         if rng.random() < 0.06:
             tag += rng.choice(["!", "!!", ".", ",", "?"])
         text = render(rng, rng.choice(season[5]), tag)
+        forms = [form]
+        if form in COMPANION and rng.random() < COMPANION[form]:
+            forms.append(season[4][0][0])
+            text += " #" + season[4][0][0]
         if rng.random() < 0.15:
             text += " #" + weighted(rng, NOISE)
         post = {"text": text}
         if rng.random() < 0.08:
             # Some producers send the hashtags they already extracted, like X's entities.
-            post["hashtags"] = [form]
+            post["hashtags"] = forms
         lines.append(post)
     with open(OUT, "w", encoding="utf-8", newline="\n") as f:
         for post in lines:

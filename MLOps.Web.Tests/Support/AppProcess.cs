@@ -13,14 +13,15 @@ public sealed class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
-    private readonly string _name;
 
     private AppProcess(Process process, int port, string name)
     {
         _process = process;
-        _name = name;
+        Name = name;
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
     }
+
+    public string Name { get; }
 
     public HttpClient Client { get; }
 
@@ -70,7 +71,7 @@ public sealed class AppProcess : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
         {
-            Assert.False(_process.HasExited, $"the {_name} process exited before it was ready" + Tail());
+            Assert.False(_process.HasExited, $"the {Name} process exited before it was ready" + Tail());
             try
             {
                 using var response = await Client.GetAsync(new Uri("/readyz", UriKind.Relative));
@@ -91,8 +92,46 @@ public sealed class AppProcess : IAsyncDisposable
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"the {_name} process was not ready within {timeout}" + Tail());
+        throw new TimeoutException($"the {Name} process was not ready within {timeout}" + Tail());
     }
+
+    /// <summary>Polls <paramref name="path"/> until it answers JSON that <paramref name="accept"/> takes (any status code).</summary>
+    public async Task<JsonElement> WaitForJsonAsync(string path, Func<JsonElement, bool> accept, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        JsonElement last = default;
+        while (clock.Elapsed < timeout)
+        {
+            Assert.False(_process.HasExited, $"the {Name} process exited" + Tail());
+            try
+            {
+                using var response = await Client.GetAsync(new Uri(path, UriKind.Relative));
+                var text = await response.Content.ReadAsStringAsync();
+                if (text.StartsWith('{'))
+                {
+                    last = JsonDocument.Parse(text).RootElement.Clone();
+                    if (accept(last))
+                    {
+                        return last;
+                    }
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            catch (TaskCanceledException)
+            {
+                // slow first answer
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{Name}: {path} did not answer as expected within {timeout}; last {last}" + Tail());
+    }
+
+    public async Task<string> GetStringAsync(string path) => await Client.GetStringAsync(new Uri(path, UriKind.Relative));
 
     public async Task<ReclassificationRun?> RunAsync(string runId)
     {
@@ -191,7 +230,7 @@ public sealed class AppProcess : IAsyncDisposable
         lock (_output)
         {
             var text = _output.ToString();
-            return $"\n--- {_name} process output (last 6000 chars) ---\n" + text[Math.Max(0, text.Length - 6000)..];
+            return $"\n--- {Name} process output (last 6000 chars) ---\n" + text[Math.Max(0, text.Length - 6000)..];
         }
     }
 

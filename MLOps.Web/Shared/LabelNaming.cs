@@ -1,57 +1,35 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
+using AnyAscii;
 
 namespace MLOps.Web.Shared;
 
 /// <summary>
 /// How a hashtag becomes a label and a field name. <c>#ChristmasMovies</c> becomes the label
 /// "christmas movies" and the field <c>classification_christmasmovies</c>; the field name keeps only
-/// [a-z0-9_], so no user input reaches a search engine as syntax.
+/// [a-z0-9_], so no user input reaches a search engine as syntax. A tag with no Latin letter or digit
+/// (<c>#クリスマス</c>) gets a key of its own: <c>t_</c>, its AnyAscii transliteration and a short hash
+/// of the tag (<c>classification_t_kurisumasu_e07e6d</c>), so every tag has a field.
 /// </summary>
 public static class LabelNaming
 {
     public const string FieldPrefix = "classification_";
 
-    /// <summary>Splits camelCase, digits and underscores into lower-case words: "#ChristmasMovies2024" -> "christmas movies 2024".</summary>
-    public static string ToLabel(string tagOrLabel)
-    {
-        var s = tagOrLabel.AsSpan().Trim().TrimStart('#');
-        var sb = new StringBuilder(s.Length + 8);
-        UnicodeCategory? prev = null;
-        for (var i = 0; i < s.Length; i++)
-        {
-            var c = s[i];
-            if (c == '_' || c == '-' || char.IsWhiteSpace(c))
-            {
-                AppendSpace(sb);
-                prev = null;
-                continue;
-            }
+    /// <summary>Prefix of the keys of tags with no Latin letter or digit.</summary>
+    public const string TransliteratedPrefix = "t_";
 
-            var cat = char.GetUnicodeCategory(c);
-            if (prev is { } p && sb.Length > 0)
-            {
-                var boundary =
-                    (cat == UnicodeCategory.UppercaseLetter && p == UnicodeCategory.LowercaseLetter) ||
-                    (char.IsDigit(c) && p != UnicodeCategory.DecimalDigitNumber) ||
-                    (!char.IsDigit(c) && p == UnicodeCategory.DecimalDigitNumber) ||
-                    // "HTMLParser" -> "html parser": an upper followed by a lower after uppers
-                    (cat == UnicodeCategory.UppercaseLetter && p == UnicodeCategory.UppercaseLetter
-                        && i + 1 < s.Length && char.IsLower(s[i + 1]));
-                if (boundary)
-                {
-                    AppendSpace(sb);
-                }
-            }
+    /// <summary>Longest transliteration kept in a <c>t_</c> key (the hash keeps it unique).</summary>
+    public const int MaxTransliterationLength = 40;
 
-            sb.Append(char.ToLowerInvariant(c));
-            prev = cat;
-        }
+    /// <summary>
+    /// Lower-case words for the hypothesis: camelCase, digits and underscores split
+    /// ("#ChristmasMovies2024" -> "christmas movies 2024"); rules in <see cref="LabelWords"/>.
+    /// </summary>
+    public static string ToLabel(string tagOrLabel) =>
+        string.Join(' ', LabelWords.Split(tagOrLabel.AsSpan().Trim().TrimStart("#＃")));
 
-        return sb.ToString().Trim();
-    }
-
-    /// <summary><c>classification_</c> + the tag case-folded, keeping only [a-z0-9_]. Empty when nothing is left.</summary>
+    /// <summary><c>classification_</c> + <see cref="ToFieldKey"/>. Empty when the tag has no letter or digit.</summary>
     public static string ToFieldName(string tagOrLabel)
     {
         var key = ToFieldKey(tagOrLabel);
@@ -59,13 +37,68 @@ public static class LabelNaming
     }
 
     /// <summary>
-    /// The tag part of a field name: case-folded, accents removed ("noël" -> "noel"), only [a-z0-9_].
-    /// A tag with no Latin letter or digit at all (e.g. "日本") has no field name.
+    /// The tag part of a field name, only [a-z0-9_]: the tag case-folded with accents removed
+    /// ("noël" -> "noel", "World_Cup" -> "world_cup"), unchanged from the first field names. A tag with
+    /// no Latin letter or digit ("クリスマス", "日本") is <c>t_</c> + its transliteration + <c>_</c> + six hex
+    /// digits of the SHA-256 of its letters and digits ("t_kurisumasu_e07e6d"): readable, stable, and
+    /// two tags that transliterate alike ("東京" and "冬京") still get two fields. Empty when the tag has
+    /// no letter or digit at all ("#!!!").
     /// </summary>
     public static string ToFieldKey(string tagOrLabel)
     {
-        var sb = new StringBuilder(tagOrLabel.Length);
-        foreach (var c in tagOrLabel.ToLowerInvariant().Normalize(NormalizationForm.FormD))
+        var latin = FoldToFieldChars(tagOrLabel);
+        if (latin.AsSpan().IndexOfAnyExcept('_') >= 0)
+        {
+            return latin;
+        }
+
+        var letters = LettersAndDigits(tagOrLabel);
+        if (letters.Length == 0)
+        {
+            return string.Empty;
+        }
+
+        var transliterated = FoldToFieldChars(letters.Transliterate()).Replace("_", "", StringComparison.Ordinal);
+        if (transliterated.Length > MaxTransliterationLength)
+        {
+            transliterated = transliterated[..MaxTransliterationLength];
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(letters)).AsSpan(0, 3));
+        return transliterated.Length == 0
+            ? TransliteratedPrefix + hash
+            : TransliteratedPrefix + transliterated + "_" + hash;
+    }
+
+    /// <summary>True when <paramref name="field"/> is a well-formed classification field name.</summary>
+    public static bool IsFieldName(string field) =>
+        field.StartsWith(FieldPrefix, StringComparison.Ordinal)
+        && field.Length > FieldPrefix.Length
+        && field.AsSpan(FieldPrefix.Length).IndexOfAnyExcept(FieldChars) < 0;
+
+    /// <summary>The tag without diacritics, lower-cased, keeping its other characters ("Noël" -> "noel", "クリスマス" unchanged).</summary>
+    public static string FoldAccents(string tag)
+    {
+        var sb = new StringBuilder(tag.Length);
+        foreach (var c in tag.ToLowerInvariant().Normalize(NormalizationForm.FormD))
+        {
+            if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.ToString().Normalize(NormalizationForm.FormC);
+    }
+
+    private static readonly System.Buffers.SearchValues<char> FieldChars =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_");
+
+    /// <summary>Case-folded, accents removed, only [a-z0-9_].</summary>
+    private static string FoldToFieldChars(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        foreach (var c in text.ToLowerInvariant().Normalize(NormalizationForm.FormD))
         {
             if (c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_')
             {
@@ -76,14 +109,20 @@ public static class LabelNaming
         return sb.ToString();
     }
 
-    /// <summary>True when <paramref name="field"/> is a well-formed classification field name.</summary>
-    public static bool IsFieldName(string field) =>
-        field.StartsWith(FieldPrefix, StringComparison.Ordinal)
-        && field.Length > FieldPrefix.Length
-        && field.AsSpan(FieldPrefix.Length).IndexOfAnyExcept(FieldChars) < 0;
+    /// <summary>The letters, marks and digits of the tag, lower-cased and NFC-normalised: the same for "#クリスマス", its key and its label.</summary>
+    private static string LettersAndDigits(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        foreach (var c in text.ToLowerInvariant().Normalize(NormalizationForm.FormC))
+        {
+            if (char.IsLetterOrDigit(c) || CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark)
+            {
+                sb.Append(c);
+            }
+        }
 
-    private static readonly System.Buffers.SearchValues<char> FieldChars =
-        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_");
+        return sb.ToString();
+    }
 
     /// <summary>
     /// Validates a label list as <c>/api/classify</c> does, adding errors keyed <c>labels</c> or
@@ -111,20 +150,12 @@ public static class LabelNaming
             string? message =
                 string.IsNullOrWhiteSpace(label) || ToLabel(label).Length == 0 ? "A label must contain a word."
                 : label.Length > maxLabelChars ? $"The label has {label.Length} characters; at most {maxLabelChars} are accepted."
-                : requireFieldName && ToFieldName(label).Length == 0 ? "A label needs at least one letter a-z, digit or underscore to name its field."
+                : requireFieldName && ToFieldName(label).Length == 0 ? "A label needs at least one letter or digit to name its field."
                 : null;
             if (message is not null)
             {
                 errors[$"labels[{i}]"] = [message];
             }
-        }
-    }
-
-    private static void AppendSpace(StringBuilder sb)
-    {
-        if (sb.Length > 0 && sb[^1] != ' ')
-        {
-            sb.Append(' ');
         }
     }
 }

@@ -3,17 +3,16 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Features.Trending;
 using MLOps.Web.Infrastructure.Redis;
 using StackExchange.Redis;
-using MLOps.Web.Shared.Trending;
 
 // Trending benchmarks: `throughput [posts]` (extraction + counting on one thread, pinned to one
-// core where the OS allows) and `flush <redis host:port> [tags] [slides]` (one Redis flush per slide
-// at N distinct tags, from an empty window up to a full one).
+// core where the OS allows), `flush <redis host:port> [tags] [slides]` (one Redis flush per slide
+// at N distinct tags, from an empty window up to a full one) and `topics [registry]` (the cosine of
+// tag hypotheses with the built-in models over topic-groups.json: the embedding rule's threshold).
 var verb = args.Length > 0 ? args[0] : "throughput";
 var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
 var options = new TrendingOptions { Source = TrendingSourceKind.Push };
@@ -26,12 +25,13 @@ return verb switch
     "flush" => await FlushAsync(args.Length > 1 ? args[1] : "127.0.0.1:6379",
         args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10_000,
         args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 180),
+    "topics" => await TopicSimilarity.RunAsync(args.Length > 1 ? args[1] : Path.Combine(Path.GetTempPath(), "mlops-bench-models")),
     _ => Usage(),
 };
 
 int Usage()
 {
-    Console.Error.WriteLine("usage: TrendingBench throughput [posts] | flush <host:port> [tags] [slides]");
+    Console.Error.WriteLine("usage: TrendingBench throughput [posts] | flush <host:port> [tags] [slides] | topics [model registry dir]");
     return 2;
 }
 
@@ -44,8 +44,7 @@ int Throughput(int total)
 
     var file = Path.Combine(AppContext.BaseDirectory, "SampleData", "posts.jsonl");
     var posts = File.ReadLines(file).Select(l => JsonSerializer.Deserialize<PostLine>(l)!).ToArray();
-    var counter = new SlidingWindowCounter(options.Window, options.Slide);
-    var store = new MemoryTrendingStore(counter, Options.Create(options), TimeProvider.System);
+    var store = new MemoryTrendingStore(new TrendingCounters(options, DateTimeOffset.UtcNow), Options.Create(options), TimeProvider.System);
     var ingestor = new PostIngestor(store, extractor, metrics, TimeProvider.System);
 
     void Run(int n)
@@ -94,8 +93,9 @@ async Task<int> FlushAsync(string endpoint, int tags, int slides)
     var time = new ManualTime(DateTimeOffset.UtcNow);
     var prefix = $"bench-{Guid.NewGuid():N}:";
     options.RedisKey = $"hashtags-bench-{Guid.NewGuid():N}";
-    var counter = new SlidingWindowCounter(options.Window, options.Slide);
-    using var store = new RedisTrendingStore(redis, counter, Options.Create(options),
+    var counters = new TrendingCounters(options, time.GetUtcNow());
+    var counter = counters.Window;
+    using var store = new RedisTrendingStore(redis, counters, Options.Create(options),
         Options.Create(new RedisOptions { KeyPrefix = prefix }), time, metrics, NullLogger<RedisTrendingStore>.Instance);
     var names = Enumerable.Range(0, tags).Select(i => $"tag{i:D5}x").ToArray();
     var timings = new List<double>();
@@ -107,6 +107,7 @@ async Task<int> FlushAsync(string endpoint, int tags, int slides)
             for (var i = 0; i < names.Length; i++)
             {
                 counter.Add(names[i], names[i], 1 + (i % 7), now);
+                counters.Baseline.Add(names[i], names[i], 1 + (i % 7), now);
             }
 
             var sw = Stopwatch.StartNew();

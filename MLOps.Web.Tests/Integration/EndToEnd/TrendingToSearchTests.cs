@@ -67,7 +67,8 @@ public sealed class TrendingToSearchTests(ITestOutputHelper output)
 
         // the shared parts really were Redis: job storage and the trending window under this app's prefix
         var storage = app.Factory.Services.GetRequiredService<JobStorage>();
-        var store = app.Factory.Services.GetRequiredService<ITrendingReader>();
+        var store = app.Factory.Services.GetRequiredService<ITrendingStore>();
+        Assert.IsType<TrendingReader>(app.Factory.Services.GetRequiredService<ITrendingReader>());
         output.WriteLine($"job storage {storage.GetType().Name}, trending store {store.GetType().Name}");
         if (redis)
         {

@@ -40,8 +40,14 @@ public sealed class TrendingApiTests
         return new MLOpsFactory(settings);
     }
 
-    private static async Task<TrendingSnapshot> GetTrending(HttpClient client, int top = 20) =>
-        (await client.GetFromJsonAsync<TrendingSnapshot>($"/api/trending?top={top}", Web))!;
+    private static async Task<TrendingSnapshot> GetTrending(HttpClient client, int top = 20, string query = "") =>
+        (await client.GetFromJsonAsync<TrendingSnapshot>($"/api/trending?top={top}{query}", Web))!;
+
+    /// <summary>One entry per tag in count order: what the <c>hashtags</c> set holds.</summary>
+    private const string RawTags = "&topics=false&rank=count";
+
+    private static (string Tag, string Display, long Count)[] Plain(TrendingSnapshot snapshot) =>
+        [.. snapshot.Tags.Select(t => (t.Tag, t.Display, t.Count))];
 
     [Fact]
     public async Task Replaying_the_sample_posts_makes_christmas_trend_within_seconds()
@@ -90,10 +96,18 @@ public sealed class TrendingApiTests
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var result = await response.Content.ReadFromJsonAsync<PushResult>(Web);
         Assert.Equal(new PushResult(3, 3), result);
-        var snapshot = await GetTrending(client);
+        var snapshot = await GetTrending(client, query: RawTags);
         Assert.Equal("push", snapshot.Source);
         Assert.Equal(["worldcup", "christmasmovies", "christmas"], snapshot.Tags.Select(t => t.Tag));
         Assert.Equal(3, Interlocked.Read(ref posts));
+
+        // As topics, #ChristmasMovies and #christmas are one entry (CamelCase words), with both variants and why.
+        var topics = await GetTrending(client, query: "&explain=true");
+        var christmas = topics.Tags[0];
+        Assert.Equal(2, christmas.Count);
+        Assert.Equal(["christmasmovies", "christmas"], christmas.Variants.Select(v => v.Tag));
+        Assert.Equal(["label", "words"], christmas.Variants.Select(v => v.Reason!.Rule));
+        Assert.Equal(["worldcup"], topics.Tags.Skip(1).Select(t => t.Tag));
     }
 
     [Fact]
@@ -253,7 +267,7 @@ public sealed class TrendingApiTests
         Assert.Equal("Unhealthy", check.GetProperty("status").GetString());
         Assert.Equal(2, check.GetProperty("data").GetProperty("pendingCounts").GetInt64());
         var snapshot = await GetTrending(client, 1);
-        Assert.Equal([new TrendingTag("thanksgiving", "Thanksgiving", 2)], snapshot.Tags);
+        Assert.Equal([("thanksgiving", "Thanksgiving", 2L)], Plain(snapshot));
     }
 
     [TrendingRedisFact]
@@ -277,13 +291,24 @@ public sealed class TrendingApiTests
             var readyResponse = await client.GetAsync(new Uri("/readyz", UriKind.Relative));
             var ready = await readyResponse.Content.ReadFromJsonAsync<JsonElement>(Web);
             Assert.Equal("redis", ready.GetProperty("checks").GetProperty("trending").GetProperty("data").GetProperty("store").GetString());
-            var snapshot = await GetTrending(client, 2);
-            Assert.Equal([new TrendingTag("halloween", "Halloween", 2), new TrendingTag("halloweenmovies", "HalloweenMovies", 1)], snapshot.Tags);
-            Assert.Equal(app.Services.GetRequiredService<IOptions<TrendingOptions>>().Value.RedisKey, key);
+            var snapshot = await GetTrending(client, 2, RawTags);
+            Assert.Equal([("halloween", "Halloween", 2L), ("halloweenmovies", "HalloweenMovies", 1L)], Plain(snapshot));
+            var options = app.Services.GetRequiredService<IOptions<TrendingOptions>>().Value;
+            Assert.Equal(options.RedisKey, key);
+
+            // One topic with both variants; the burst ranking is its own key beside hashtags.
+            var topic = Assert.Single((await GetTrending(client, 2)).Tags);
+            Assert.Equal(("halloween", 3L), (topic.Tag, topic.Count));
+            Assert.Equal(["halloween", "halloweenmovies"], topic.Variants.Select(v => v.Tag));
+            await Eventually.TrueAsync(
+                async () => (await redis.GetDatabase().SortedSetRangeByRankAsync(options.EffectiveBurstRedisKey, 0, -1, Order.Descending)).Length == 2,
+                TimeSpan.FromSeconds(10), "the burst ranking was written");
+            Assert.Equal(["halloween", "halloweenmovies"],
+                (await redis.GetDatabase().SortedSetRangeByRankAsync(options.EffectiveBurstRedisKey, 0, -1, Order.Descending)).Select(v => v.ToString()));
         }
         finally
         {
-            await redis.GetDatabase().KeyDeleteAsync(key);
+            await redis.GetDatabase().KeyDeleteAsync([key, app.Services.GetRequiredService<IOptions<TrendingOptions>>().Value.EffectiveBurstRedisKey]);
         }
     }
 }

@@ -378,6 +378,24 @@ public sealed class KubernetesManifestTests
         Assert.Contains(es.Spec!.NodeSets!, n => n.VolumeClaimTemplates?.Any(v => v.Metadata.Name == "elasticsearch-data") == true);
     }
 
+    [Fact]
+    public void Scale_out_reads_a_stream_source_once_through_the_leader_lease_with_a_required_token()
+    {
+        var (_, container) = ScaleOut.AppContainers().Single();
+        var env = ScaleOut.EnvironmentOf(container);
+
+        // A stream source (not push) on shared Redis: the replicas elect one reader (Trending:Leader).
+        Assert.Contains(env["Trending__Source"], new[] { "x", "mastodon" });
+        Assert.False(string.IsNullOrWhiteSpace(env["Redis__ConnectionString"]));
+        var lease = TimeSpan.Parse(env["Trending__Leader__LeaseDuration"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(lease, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+        if (env["Trending__Source"] == "x")
+        {
+            var token = container.Env.Single(e => e.Name == "Trending__X__BearerToken").ValueFrom.SecretKeyRef;
+            Assert.True(token.Optional is null or false, "the x source does not start without its token");
+        }
+    }
+
     /// <summary>The paths the app's probes request, across every manifest.</summary>
     public static IReadOnlySet<string> ProbePaths() =>
         LazySets.Value.SelectMany(s => s.AppContainers())

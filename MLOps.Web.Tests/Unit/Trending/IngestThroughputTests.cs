@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,15 +8,20 @@ namespace MLOps.Web.Tests.Unit.Trending;
 
 public class IngestThroughputTests
 {
+    /// <summary>
+    /// The ingest path's throughput is a benchmark (benchmarks/TrendingBench, docs/benchmarks.md), not a
+    /// timed test: a shared CI machine cannot hold a floor. What a test can hold is the reason it is fast:
+    /// once warm, counting a post in the window, the baseline and the pairs allocates (almost) nothing.
+    /// </summary>
     [Fact]
-    public void Extraction_and_counting_of_the_sample_posts_exceed_200000_posts_per_second_on_one_thread()
+    public void Extraction_and_counting_of_the_sample_posts_in_window_baseline_and_pairs_allocate_almost_nothing_per_post()
     {
         var posts = File.ReadLines(Path.Combine(AppContext.BaseDirectory, "SampleData", "posts.jsonl"))
             .Select(l => JsonSerializer.Deserialize<PostLine>(l)!).ToArray();
         var options = new TrendingOptions();
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var metrics = new TrendingMetrics(services.GetRequiredService<IMeterFactory>());
-        var store = new MemoryTrendingStore(new SlidingWindowCounter(options.Window, options.Slide), Options.Create(options), TimeProvider.System);
+        var store = new MemoryTrendingStore(new TrendingCounters(options, DateTimeOffset.UtcNow), Options.Create(options), TimeProvider.System);
         var ingestor = new PostIngestor(store, new HashtagExtractor(options.MaxTagLength, options.EffectiveStopList), metrics, TimeProvider.System);
 
         void Run(int n)
@@ -31,12 +35,11 @@ public class IngestThroughputTests
 
         Run(50_000);
         const int Measured = 400_000;
-        var sw = Stopwatch.StartNew();
+        var before = GC.GetAllocatedBytesForCurrentThread();
         Run(Measured);
-        sw.Stop();
+        var perPost = (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Measured;
 
-        var postsPerSecond = Measured / sw.Elapsed.TotalSeconds;
-        Assert.True(postsPerSecond >= 200_000, $"{postsPerSecond:N0} posts/s");
+        Assert.True(perPost <= 16, $"{perPost:F1} bytes allocated per post");
         Assert.Equal(Measured + 50_000, metrics.PostsTotal);
         Assert.True(metrics.HashtagsTotal > Measured / 2);
     }

@@ -7,7 +7,8 @@ namespace MLOps.Web.Features.Catalog;
 
 /// <summary>
 /// The <c>/api/search</c> parameters checked and turned into a <see cref="SearchQuery"/>: page bounds,
-/// the sort (<c>relevance</c>, <c>trending</c> or a <c>classification_[a-z0-9_]+</c> field), query
+/// the sort (<c>relevance</c>, <c>trending</c>, a <c>classification_[a-z0-9_]+</c> field, or a hashtag
+/// <c>#tag</c>, which sorts by its field and echoes the field's name), query
 /// text that parses as Lucene classic syntax (the same check for both engines, so a malformed query is
 /// a 400 and never reaches the engine), and the genre's length. Every problem is reported by field.
 /// </summary>
@@ -33,6 +34,12 @@ public static class SearchParameters
         var n = size ?? 10;
         CheckPage(f, n, errors);
         var sortName = string.IsNullOrWhiteSpace(sort) ? SortRelevance : sort.Trim();
+        if (sortName.StartsWith('#') && LabelNaming.ToFieldName(sortName) is { Length: > 0 } tagField)
+        {
+            // sort=#クリスマス: the tag's own field (classification_t_kurisumasu_...), echoed as the sort.
+            sortName = tagField;
+        }
+
         var kind = ParseSort(sortName, errors);
         CheckText(q, limits ?? CatalogQueryLimits.Default, errors);
         if (genre is { Length: > MaxGenreLength })
@@ -87,7 +94,7 @@ public static class SearchParameters
         };
         if (kind is null)
         {
-            errors["sort"] = [$"sort must be '{SortRelevance}', '{SortTrending}' or a classification field (classification_[a-z0-9_]+); '{Truncate(sortName)}' is none of these."];
+            errors["sort"] = [$"sort must be '{SortRelevance}', '{SortTrending}', a classification field (classification_[a-z0-9_]+) or a hashtag (#tag: its field); '{Truncate(sortName)}' is none of these."];
         }
 
         return kind;

@@ -126,7 +126,8 @@ public sealed class ReclassificationCoordinatorJob(
     private async Task<RunPlan?> PlanAsync(string runId, string[]? labels, string reason, CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var snapshot = labels is { Length: > 0 } ? null : await trending.GetTopAsync(o.TopTags, cancellationToken);
+        var snapshot = labels is { Length: > 0 } ? null
+            : await trending.GetTopAsync(new TrendingQuery(o.TopTags) { Rank = o.TrendingRank }, cancellationToken);
         var tags = RunPlanner.SelectTags(labels, snapshot, o.TopTags);
         var now = time.GetUtcNow();
         if (tags.Count == 0)

@@ -36,12 +36,13 @@ public static class ReclassificationLabels
             .Where(t => t.Field.Length > 0)
             .DistinctBy(t => t.Field, StringComparer.Ordinal)];
 
-    /// <summary>The display form gives the words ("ChristmasMovies" -> "christmas movies"); the key gives the field.</summary>
+    /// <summary>
+    /// The display form gives the words ("ChristmasMovies" -> "christmas movies"); the key gives the
+    /// field (<see cref="TrendingTag.Field"/>: every tag has one, <c>t_...</c> for tags with no Latin letter).
+    /// A topic is scored once, as its most frequent variant.
+    /// </summary>
     public static IReadOnlyList<RunTag> FromTrending(IEnumerable<TrendingTag> tags) =>
-        [.. tags.Select(t => new RunTag(
-                t.Tag,
-                LabelNaming.ToLabel(string.IsNullOrWhiteSpace(t.Display) ? t.Tag : t.Display),
-                LabelNaming.ToFieldName(t.Tag)))
+        [.. tags.Select(t => new RunTag(t.Tag, t.Label, t.Field))
             .Where(t => t.Field.Length > 0 && t.Label.Length > 0)
             .DistinctBy(t => t.Field, StringComparer.Ordinal)];
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Features.Reclassification;
 
@@ -33,6 +34,9 @@ public sealed class ReclassificationOptions
     /// <summary>How many of the top trending tags a run scores when no labels are given.</summary>
     [Range(1, 100)]
     public int TopTags { get; set; } = 5;
+
+    /// <summary>How the trending topics a run scores are chosen: <c>burst</c> (what is new, the default) or <c>count</c>.</summary>
+    public TrendingRank TrendingRank { get; set; } = TrendingRank.Burst;
 
     /// <summary>Documents per chunk job.</summary>
     [Range(1, 100_000)]

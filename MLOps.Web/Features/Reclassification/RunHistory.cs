@@ -50,6 +50,7 @@ public sealed class RunHistory(IRunRepository runs, JobStorage storage, TimeProv
             Reason = plan.Reason,
             Tags = [.. plan.Tags.Select(t => t.Tag)],
             Fields = [.. plan.Tags.Select(t => t.Field)],
+            TagFields = plan.Tags,
             Model = plan.ModelId,
             Documents = plan.TotalDocuments,
             DocumentsDone = docsDone,

@@ -36,6 +36,9 @@ public sealed record ReclassificationRun
     public string? Reason { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
     public IReadOnlyList<string> Fields { get; init; } = [];
+
+    /// <summary>Each tag (topic) the run scores: its key, the label the model saw and the field written.</summary>
+    public IReadOnlyList<RunTag> TagFields { get; init; } = [];
     public string? Model { get; init; }
     public long Documents { get; init; }
     public long DocumentsDone { get; init; }

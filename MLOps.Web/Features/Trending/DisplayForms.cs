@@ -18,6 +18,7 @@ internal sealed class DisplayForms
     public string Display { get; private set; } = "";
 
     /// <summary>Counts <paramref name="count"/> sightings of <paramref name="display"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void See(ReadOnlySpan<char> display, long count)
     {
         var index = IndexOf(display);

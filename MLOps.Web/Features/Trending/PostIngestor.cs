@@ -2,13 +2,13 @@ using System.Text.Json.Serialization;
 
 namespace MLOps.Web.Features.Trending;
 
-/// <summary>The hot path every source feeds: extract hashtags, count them in the local window, update metrics.</summary>
+/// <summary>The hot path every source feeds: extract hashtags, count them in the local counters (window, baseline, pairs), update metrics.</summary>
 public sealed class PostIngestor(ITrendingStore store, HashtagExtractor extractor, TrendingMetrics metrics, TimeProvider time)
 {
     /// <summary>Counts one post: <paramref name="hashtags"/> when the source supplies entities (even empty), else the hashtags found in <paramref name="text"/>. Returns how many were counted.</summary>
     public int Ingest(string? text, IReadOnlyList<string>? hashtags)
     {
-        var found = store.Local.AddPost(extractor, text, hashtags, time.GetUtcNow());
+        var found = store.Counters.AddPost(extractor, text, hashtags, time.GetUtcNow());
         metrics.Ingested(found);
         return found;
     }

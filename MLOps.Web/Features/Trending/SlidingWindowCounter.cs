@@ -71,6 +71,21 @@ public sealed class SlidingWindowCounter
         }
     }
 
+    /// <summary>Counts each tag of <paramref name="tags"/> once (a tag without display form shows its key).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public void AddTags(PostTags tags, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            var bucket = CurrentBucket(BucketId(now));
+            for (var i = 0; i < tags.Count; i++)
+            {
+                var display = tags.Display(i);
+                AddLocked(bucket, tags.Key(i), display.IsEmpty ? tags.Key(i) : display, 1);
+            }
+        }
+    }
+
     /// <summary>Adds <paramref name="count"/> occurrences of a tag (key already case-folded).</summary>
     public void Add(ReadOnlySpan<char> key, ReadOnlySpan<char> display, long count, DateTimeOffset now)
     {
@@ -96,6 +111,22 @@ public sealed class SlidingWindowCounter
         {
             ExpireLocked(BucketId(now));
             return Array.ConvertAll(TopRanking.Select(_totals.Values, top, WindowTag.RedisOrder), e => new TrendingTag(e.Key, e.Display, e.Count));
+        }
+    }
+
+    /// <summary>The window counts of <paramref name="keys"/> (0 when absent), under one lock.</summary>
+    public long[] CountsOf(IReadOnlyList<string> keys, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            ExpireLocked(BucketId(now));
+            var counts = new long[keys.Count];
+            for (var i = 0; i < counts.Length; i++)
+            {
+                counts[i] = _totals.TryGetValue(keys[i], out var e) ? e.Count : 0;
+            }
+
+            return counts;
         }
     }
 
@@ -220,6 +251,7 @@ public sealed class SlidingWindowCounter
         return bucket;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AddLocked(WindowBucket bucket, ReadOnlySpan<char> key, ReadOnlySpan<char> display, long count)
     {
         if (!_lookup.TryGetValue(key, out var entry))

@@ -26,7 +26,7 @@ public static class TrendingEndpoints
         var trending = app.MapGroup("/api/trending").WithTags("Trending");
         trending.MapGet("", GetTopAsync)
             .WithName("GetTrending")
-            .WithSummary("Top trending hashtags of the current window, with counts, window bounds and source.");
+            .WithSummary("Top trending topics (tags merged with their variants) of the current window: counts, burst scores, fields, window bounds; rank=burst|count, topics=false for one entry per tag, explain=true for why each variant merged.");
         trending.MapGet("/stream", Stream)
             .WithName("StreamTrending")
             .WithSummary("Server-sent events: the top trending hashtags now, then after every slide.");
@@ -46,34 +46,64 @@ public static class TrendingEndpoints
     }
 
     private static async Task<Results<Ok<TrendingSnapshot>, ValidationProblem>> GetTopAsync(
-        int? top, ITrendingReader reader, IOptions<TrendingOptions> options, CancellationToken cancellationToken)
+        int? top, string? rank, bool? topics, bool? explain, ITrendingReader reader, IOptions<TrendingOptions> options, CancellationToken cancellationToken)
     {
-        if (ValidateTop(top, options.Value) is { } problem)
+        if (ToQuery(top, rank, topics, explain, options.Value) is not { } query)
         {
-            return problem;
+            return Invalid(top, rank, options.Value);
         }
 
-        return TypedResults.Ok(await reader.GetTopAsync(top ?? options.Value.TopN, cancellationToken));
+        return TypedResults.Ok(await reader.GetTopAsync(query, cancellationToken));
     }
 
     private static Results<ServerSentEventsResult<TrendingSnapshot>, ValidationProblem> Stream(
-        int? top, ITrendingReader reader, TrendingSlideSignal signal, IOptions<TrendingOptions> options, CancellationToken cancellationToken)
+        int? top, string? rank, bool? topics, bool? explain, ITrendingReader reader, TrendingSlideSignal signal, IOptions<TrendingOptions> options,
+        CancellationToken cancellationToken)
     {
-        if (ValidateTop(top, options.Value) is { } problem)
+        if (ToQuery(top, rank, topics, explain, options.Value) is not { } query)
         {
-            return problem;
+            return Invalid(top, rank, options.Value);
         }
 
-        return TypedResults.ServerSentEvents(Snapshots(top ?? options.Value.TopN, reader, signal, cancellationToken), "trending");
+        return TypedResults.ServerSentEvents(Snapshots(query, reader, signal, cancellationToken), "trending");
+    }
+
+    /// <summary>The read the parameters ask for; null when one is invalid (<see cref="Invalid"/> says which).</summary>
+    private static TrendingQuery? ToQuery(int? top, string? rank, bool? topics, bool? explain, TrendingOptions options) =>
+        (top is { } t && (t < 1 || t > options.TopN)) || (rank is not null && ParseRank(rank) is null)
+            ? null
+            : new TrendingQuery(top ?? options.TopN) { Rank = rank is null ? null : ParseRank(rank), Topics = topics ?? true, Explain = explain ?? false };
+
+    private static TrendingRank? ParseRank(string rank) => rank.Trim().ToLowerInvariant() switch
+    {
+        "burst" => TrendingRank.Burst,
+        "count" => TrendingRank.Count,
+        _ => null,
+    };
+
+    private static ValidationProblem Invalid(int? top, string? rank, TrendingOptions options)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (top is { } t && (t < 1 || t > options.TopN))
+        {
+            errors["top"] = [$"top must be between 1 and {options.TopN} (Trending:TopN)."];
+        }
+
+        if (rank is not null && ParseRank(rank) is null)
+        {
+            errors["rank"] = ["rank must be burst or count."];
+        }
+
+        return TypedResults.ValidationProblem(errors);
     }
 
     private static async IAsyncEnumerable<TrendingSnapshot> Snapshots(
-        int top, ITrendingReader reader, TrendingSlideSignal signal, [EnumeratorCancellation] CancellationToken cancellationToken)
+        TrendingQuery query, ITrendingReader reader, TrendingSlideSignal signal, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
         {
             var next = signal.WaitAsync(cancellationToken);
-            yield return await reader.GetTopAsync(top, cancellationToken);
+            yield return await reader.GetTopAsync(query, cancellationToken);
             try
             {
                 await next;
@@ -164,12 +194,4 @@ public static class TrendingEndpoints
             errors[$"{field}.hashtags"] = ["Hashtags must be strings."];
         }
     }
-
-    private static ValidationProblem? ValidateTop(int? top, TrendingOptions options) =>
-        top is { } t && (t < 1 || t > options.TopN)
-            ? TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["top"] = [$"top must be between 1 and {options.TopN} (Trending:TopN)."],
-            })
-            : null;
 }

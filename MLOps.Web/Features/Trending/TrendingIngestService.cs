@@ -3,13 +3,15 @@ using Microsoft.Extensions.Options;
 namespace MLOps.Web.Features.Trending;
 
 /// <summary>
-/// The hosted ingest: runs the configured source (restarting it after failures) and, once per
+/// The hosted ingest: runs the configured source (restarting it after failures) while this replica
+/// leads (<see cref="StreamLeadership"/>: with Redis, one stream reader per cluster) and, once per
 /// slide (aligned to slide boundaries), advances the window and flushes the store, retrying a
 /// failed flush with exponential backoff (0.5 s doubling up to one slide).
 /// </summary>
 internal sealed class TrendingIngestService(
     IServiceProvider services,
     ITrendingStore store,
+    StreamLeadership leadership,
     TrendingSlideSignal signal,
     TrendingMetrics metrics,
     IOptions<TrendingOptions> options,
@@ -22,7 +24,7 @@ internal sealed class TrendingIngestService(
     {
         TrendingLog.Started(logger, _options.SourceName, store.Name, _options.Window, _options.Slide, _options.TopN);
         return Task.WhenAll(
-            Task.Run(() => RunSourceAsync(stoppingToken), stoppingToken),
+            Task.Run(() => leadership.RunAsync(RunSourceAsync, stoppingToken), stoppingToken),
             Task.Run(() => RunSlidesAsync(stoppingToken), stoppingToken));
     }
 

@@ -11,6 +11,7 @@ public sealed class TrendingMetrics
 {
     public const string MeterName = "MLOps.Web.Trending";
 
+    private readonly Meter _meter;
     private readonly Counter<long> _posts;
     private readonly Counter<long> _hashtags;
     private readonly Counter<long> _malformed;
@@ -27,7 +28,7 @@ public sealed class TrendingMetrics
 
     public TrendingMetrics(IMeterFactory meterFactory)
     {
-        var meter = meterFactory.Create(MeterName);
+        var meter = _meter = meterFactory.Create(MeterName);
         _posts = meter.CreateCounter<long>("mlops.trending.posts", "{post}", "Posts ingested.");
         _hashtags = meter.CreateCounter<long>("mlops.trending.hashtags", "{hashtag}", "Hashtags counted.");
         _malformed = meter.CreateCounter<long>("mlops.trending.malformed_lines", "{line}", "Source lines that could not be parsed and were skipped.");
@@ -36,6 +37,17 @@ public sealed class TrendingMetrics
         _flushDuration = meter.CreateHistogram<double>("mlops.trending.redis.flush.duration", "s", "Time of one Redis flush (ZINCRBY + ZUNIONSTORE transaction).");
         meter.CreateObservableGauge("mlops.trending.posts_per_second", () => Volatile.Read(ref _postsPerSecond), "{post}/s", "Posts per second over the last slide.");
         meter.CreateObservableGauge("mlops.trending.hashtags_per_second", () => Volatile.Read(ref _hashtagsPerSecond), "{hashtag}/s", "Hashtags per second over the last slide.");
+    }
+
+    /// <summary>
+    /// <c>mlops.trending.leader</c> (1 while this replica reads the stream, 0 while it stands by; attribute
+    /// <c>instance</c>) and <c>mlops.trending.leader_changes</c> (times it took or lost the lease).
+    /// </summary>
+    public void ObserveLeadership(Func<int> leading, Func<long> changes, string instance)
+    {
+        var tag = new KeyValuePair<string, object?>("instance", instance);
+        _meter.CreateObservableGauge("mlops.trending.leader", () => new Measurement<int>(leading(), tag), "{replica}", "1 while this replica reads the stream source, 0 while it stands by.");
+        _meter.CreateObservableCounter("mlops.trending.leader_changes", () => new Measurement<long>(changes(), tag), "{change}", "Times this replica took or lost the stream lease.");
     }
 
     public long PostsTotal => Interlocked.Read(ref _postsTotal);

@@ -1,5 +1,4 @@
-using Microsoft.Extensions.Options;
-using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Features.Trending;
 
@@ -71,6 +70,23 @@ public sealed class TrendingOptions
 
     public MastodonSourceOptions Mastodon { get; set; } = new();
 
+    /// <summary>Default order of <c>GET /api/trending</c>, the SSE stream and other features' reads (runs, <c>sort=trending</c>).</summary>
+    public TrendingRank Rank { get; set; } = TrendingRank.Burst;
+
+    /// <summary>Redis sorted set with the burst ranking (tag -> burst score, top N; no prefix); null: <see cref="RedisKey"/> + <c>:burst</c> (<c>hashtags:burst</c>).</summary>
+    public string? BurstRedisKey { get; set; }
+
+    public string EffectiveBurstRedisKey => string.IsNullOrWhiteSpace(BurstRedisKey) ? RedisKey + ":burst" : BurstRedisKey;
+
+    /// <summary>Tags of the window (by count) that topics and burst scores are computed over.</summary>
+    public int Candidates { get; set; } = 200;
+
+    public BaselineOptions Baseline { get; set; } = new();
+
+    public TopicOptions Topics { get; set; } = new();
+
+    public LeaderOptions Leader { get; set; } = new();
+
     public IReadOnlyList<string> EffectiveStopList => StopList ?? DefaultStopList;
 
     /// <summary>Number of slide buckets in the window (window rounded up to whole slides).</summary>
@@ -138,166 +154,69 @@ public sealed class MastodonSourceOptions
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }
 
-/// <summary>Start-time validation; each failure names its setting.</summary>
-internal sealed class TrendingOptionsValidator(IHostEnvironment environment) : IValidateOptions<TrendingOptions>
+/// <summary><c>Trending:Baseline</c>: the longer window a tag's burst is measured against.</summary>
+public sealed class BaselineOptions
 {
-    public ValidateOptionsResult Validate(string? name, TrendingOptions o)
+    /// <summary>How far back the baseline reaches (it covers the current window too; the window's own counts are taken out).</summary>
+    public TimeSpan Window { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Width of a baseline bucket (coarser than the slide; each bucket key in Redis expires on its own).</summary>
+    public TimeSpan Bucket { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Floor of the expected count per window: a rare tag is measured as if it were expected this often.</summary>
+    public double MinExpected { get; set; } = 5;
+
+    /// <summary>Number of baseline buckets.</summary>
+    public int BucketCount => (int)Math.Ceiling(Window.Ticks / (double)Bucket.Ticks);
+}
+
+/// <summary><c>Trending:Topics</c>: which rules merge tags into one topic.</summary>
+public sealed class TopicOptions
+{
+    /// <summary>False: every tag is its own topic.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>CamelCase words: a tag whose words contain another tag's words joins it ("christmas movies" -> "christmas").</summary>
+    public bool Words { get; set; } = true;
+
+    /// <summary>A tag joins another when at least this share of the rarer one's posts carry both.</summary>
+    public double CoOccurrenceShare { get; set; } = 0.5;
+
+    /// <summary>... and that many shared posts would come by chance (binomial tail at the other tag's share of all posts) with at most this probability.</summary>
+    public double CoOccurrenceMaxPValue { get; set; } = 0.01;
+
+    /// <summary>... and at least this many posts carry both.</summary>
+    public int CoOccurrenceMinPosts { get; set; } = 3;
+
+    /// <summary>Distinct tags of one post that are paired (a post with more pairs only its first ones).</summary>
+    public int PairTagsPerPost { get; set; } = 10;
+
+    /// <summary>Tag pairs kept for the co-occurrence rule (the most frequent ones; Redis trims to this).</summary>
+    public int MaxPairs { get; set; } = 2000;
+
+    /// <summary>
+    /// Embedding rule, per model name: two topics whose head labels' hypotheses (active model) have at
+    /// least this cosine merge. Measured on the sample tags (docs/benchmarks.md, "Topics"): the lowest
+    /// threshold with no false merge. A model not listed (or 0) has no embedding rule.
+    /// </summary>
+    public Dictionary<string, double> EmbeddingThresholds { get; set; } = new(StringComparer.OrdinalIgnoreCase)
     {
-        var errors = new List<string>();
-        if (!Enum.IsDefined(o.Source))
-        {
-            errors.Add("Trending:Source must be one of replay, x, mastodon, push.");
-        }
+        ["all-MiniLM-L6-v2"] = 0.80,
+        ["snowflake-arctic-embed-xs"] = 0.90,
+    };
 
-        ValidateWindow(o, errors);
-        ValidateLimits(o, errors);
-        switch (o.Source)
-        {
-            case TrendingSourceKind.Replay:
-                ValidateReplay(o.Replay, environment, errors);
-                break;
-            case TrendingSourceKind.X:
-                ValidateX(o.X, errors);
-                break;
-            case TrendingSourceKind.Mastodon:
-                ValidateMastodon(o.Mastodon, errors);
-                break;
-        }
+    /// <summary>How long a read waits for new hypothesis embeddings before answering without the rule (they are cached once done).</summary>
+    public TimeSpan EmbeddingTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
 
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-    }
+/// <summary><c>Trending:Leader</c>: with Redis, one replica reads a stream source (replay, x, mastodon) and counts it.</summary>
+public sealed class LeaderOptions
+{
+    /// <summary>How long the lease lives without renewal: a dead leader is replaced within about this long.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(6);
 
-    /// <summary>Slide, window and the bucket count they make.</summary>
-    private static void ValidateWindow(TrendingOptions o, List<string> errors)
-    {
-        if (o.Slide < TimeSpan.FromMilliseconds(100) || o.Slide > TimeSpan.FromHours(1))
-        {
-            errors.Add("Trending:Slide must be between 00:00:00.1 and 01:00:00.");
-        }
-        else if (o.Window < o.Slide || o.Window > TimeSpan.FromDays(7))
-        {
-            errors.Add("Trending:Window must be at least Trending:Slide and at most 7 days.");
-        }
-        else if (o.BucketCount > 20_000)
-        {
-            errors.Add("Trending:Window / Trending:Slide must be at most 20000 buckets.");
-        }
-    }
+    /// <summary>How often the leader renews and a standby tries to take the lease; null: a third of <see cref="LeaseDuration"/>.</summary>
+    public TimeSpan? RenewInterval { get; set; }
 
-    /// <summary>Sizes: top N, tag length, push batch, and the Redis key.</summary>
-    private static void ValidateLimits(TrendingOptions o, List<string> errors)
-    {
-        if (o.TopN is < 1 or > 10_000)
-        {
-            errors.Add("Trending:TopN must be between 1 and 10000.");
-        }
-
-        if (o.MaxTagLength is < 1 or > 1000)
-        {
-            errors.Add("Trending:MaxTagLength must be between 1 and 1000.");
-        }
-
-        if (o.MaxPushBatch is < 1 or > 100_000)
-        {
-            errors.Add("Trending:MaxPushBatch must be between 1 and 100000.");
-        }
-
-        if (string.IsNullOrWhiteSpace(o.RedisKey))
-        {
-            errors.Add("Trending:RedisKey must not be empty.");
-        }
-    }
-
-    private static void ValidateReplay(ReplaySourceOptions replay, IHostEnvironment environment, List<string> errors)
-    {
-        if (!(replay.PostsPerSecond >= 0))
-        {
-            errors.Add("Trending:Replay:PostsPerSecond must be 0 (unthrottled) or more.");
-        }
-
-        if (ResolveReplayFile(replay.File, environment) is null)
-        {
-            errors.Add($"Trending:Replay:File '{replay.File}' does not exist.");
-        }
-    }
-
-    private static void ValidateX(XSourceOptions x, List<string> errors)
-    {
-        if (!Uri.TryCreate(x.BaseUrl, UriKind.Absolute, out _))
-        {
-            errors.Add("Trending:X:BaseUrl must be an absolute URL.");
-        }
-
-        if (ReadSecret(x.BearerToken, x.BearerTokenFile, "Trending:X:BearerTokenFile", errors) is null)
-        {
-            errors.Add("Trending:X:BearerToken (or Trending:X:BearerTokenFile) is required when Trending:Source is x; set the Trending__X__BearerToken environment variable.");
-        }
-
-        if (x.Rules.Any(r => string.IsNullOrWhiteSpace(r.Value)))
-        {
-            errors.Add("Trending:X:Rules: every rule needs a Value.");
-        }
-
-        if (x.StallTimeout <= TimeSpan.Zero)
-        {
-            errors.Add("Trending:X:StallTimeout must be positive.");
-        }
-    }
-
-    private static void ValidateMastodon(MastodonSourceOptions mastodon, List<string> errors)
-    {
-        if (!Uri.TryCreate(mastodon.InstanceUrl, UriKind.Absolute, out _))
-        {
-            errors.Add("Trending:Mastodon:InstanceUrl must be an absolute URL when Trending:Source is mastodon.");
-        }
-
-        if (string.IsNullOrWhiteSpace(mastodon.StreamPath) || !mastodon.StreamPath.StartsWith('/'))
-        {
-            errors.Add("Trending:Mastodon:StreamPath must start with '/'.");
-        }
-
-        _ = ReadSecret(mastodon.AccessToken, mastodon.AccessTokenFile, "Trending:Mastodon:AccessTokenFile", errors);
-        if (mastodon.StallTimeout <= TimeSpan.Zero)
-        {
-            errors.Add("Trending:Mastodon:StallTimeout must be positive.");
-        }
-    }
-
-    /// <summary>The replay file's absolute path: rooted, else under the content root, else under the app folder; null if absent.</summary>
-    public static string? ResolveReplayFile(string? file, IHostEnvironment environment)
-    {
-        if (string.IsNullOrWhiteSpace(file))
-        {
-            return null;
-        }
-
-        if (Path.IsPathRooted(file))
-        {
-            return File.Exists(file) ? file : null;
-        }
-
-        foreach (var root in new[] { environment.ContentRootPath, AppContext.BaseDirectory })
-        {
-            var candidate = Path.GetFullPath(Path.Combine(root, file));
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
-
-    private static string? ReadSecret(string? value, string? file, string fileSetting, List<string> errors)
-    {
-        try
-        {
-            return Secrets.Read(value, file);
-        }
-        catch (InvalidOperationException ex)
-        {
-            errors.Add($"{fileSetting}: {ex.Message}");
-            return null;
-        }
-    }
+    public TimeSpan EffectiveRenewInterval => RenewInterval ?? LeaseDuration / 3;
 }

@@ -6,7 +6,7 @@ using StackExchange.Redis;
 
 namespace MLOps.Web.Features.Trending;
 
-/// <summary>Registers the trending feature: options, extractor, window, store, sources, hosted ingest, readiness.</summary>
+/// <summary>Registers the trending feature: options, extractor, counters, store, reader (topics, bursts), sources, leadership, hosted ingest, readiness.</summary>
 public static class TrendingSetup
 {
     public static IHostApplicationBuilder AddTrending(this IHostApplicationBuilder builder)
@@ -27,11 +27,9 @@ public static class TrendingSetup
             var o = sp.GetRequiredService<IOptions<TrendingOptions>>().Value;
             return new HashtagExtractor(o.MaxTagLength, o.EffectiveStopList);
         });
-        services.AddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<TrendingOptions>>().Value;
-            return new SlidingWindowCounter(o.Window, o.Slide);
-        });
+        services.AddSingleton(sp => new TrendingCounters(
+            sp.GetRequiredService<IOptions<TrendingOptions>>().Value, sp.GetRequiredService<TimeProvider>().GetUtcNow()));
+        services.AddSingleton(sp => sp.GetRequiredService<TrendingCounters>().Window);
         var topology = StorageTopology.Of(builder);
         services.AddSingleton<ITrendingStore>(sp =>
         {
@@ -45,7 +43,10 @@ public static class TrendingSetup
                 ? ActivatorUtilities.CreateInstance<RedisTrendingStore>(sp, sp.GetRequiredService<IConnectionMultiplexer>())
                 : throw new InvalidOperationException(StoreNeedsRedis);
         });
-        services.AddSingleton<ITrendingReader>(sp => sp.GetRequiredService<ITrendingStore>());
+        services.AddSingleton<TopicEmbeddings>();
+        services.AddSingleton<TrendingReader>();
+        services.AddSingleton<ITrendingReader>(sp => sp.GetRequiredService<TrendingReader>());
+        services.AddSingleton<StreamLeadership>();
         services.AddSingleton<PostIngestor>();
         services.AddSingleton<TrendingSlideSignal>();
         services.TryAddSingleton<IReconnectDelay, TimeProviderReconnectDelay>();
