@@ -123,7 +123,8 @@ public sealed class TrendingToSearchTests(ITestOutputHelper output)
         await app.AssertFreshAsync(family, afterRollback, defaultModel);
         var rolledBackScores = await ScoresAsync();
 
-        var changed = family.Count(id => Math.Abs(rolledBackScores[id] - challengerScores[id]) > 1e-3);
+        // Relative: the fused scores are calibrated probabilities, so a film far from the tag scores about 0.0002 under either model.
+        var changed = family.Count(id => Math.Abs(rolledBackScores[id] - challengerScores[id]) > 0.01 * Math.Max(rolledBackScores[id], challengerScores[id]));
         output.WriteLine($"{changed} of {family.Count} Family films' {field} changed after the rollback's run");
         foreach (var id in family)
         {
