@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using MLOps.Web.Shared.Models;
 using MLOps.Web.Features.Catalog;
 using MLOps.Web.Features.Evaluation;
 using MLOps.Web.Features.Models;

@@ -3,6 +3,7 @@ using MLOps.Web.Features.Classification;
 using MLOps.Web.Features.Evaluation;
 using MLOps.Web.Features.Models;
 using MLOps.Web.Features.Reclassification;
+using MLOps.Web.Features.Relevance;
 using MLOps.Web.Features.Trending;
 using MLOps.Web.Infrastructure.Hangfire;
 using MLOps.Web.Infrastructure.Health;
@@ -39,6 +40,7 @@ public static class AppHost
 
         builder.AddModels();
         builder.AddClassification();
+        builder.AddRelevance();
         builder.AddReclassification();
         return builder;
     }

@@ -47,7 +47,8 @@ public sealed class EvaluationCalibrationTests : IDisposable
         _registry = new EvaluationFakeModelRegistry(_scorers)
             .Add("e@1", (text, _) => cosineByText.GetValueOrDefault(text), active: true)
             .AddScorer(new CrossEncoderStandIn());
-        _root = new MLOpsFactory(new Dictionary<string, string?> { ["Evaluation:SeedDirectory"] = "" });
+        // The scenario's NDCG figures are worked out by hand from its cosines: the relevance pipeline is off.
+        _root = new MLOpsFactory(new Dictionary<string, string?>(CosineOnlyScoring.Settings) { ["Evaluation:SeedDirectory"] = "" });
         _factory = _root.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
         {
             services.AddSingleton<ICatalogIndex>(_index);

@@ -20,7 +20,7 @@ public sealed class EvaluationRedisAppTests
     public async Task With_redis_configured_judgments_and_history_are_kept_in_redis_across_app_instances()
     {
         var prefix = $"test-{Guid.NewGuid():N}:";
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(CosineOnlyScoring.Settings)
         {
             ["Redis:ConnectionString"] = TestEnvironment.RedisServer,
             ["Redis:KeyPrefix"] = prefix,

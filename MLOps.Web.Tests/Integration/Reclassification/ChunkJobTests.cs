@@ -33,7 +33,7 @@ public sealed class ChunkJobTests
             TotalDocuments = 7,
             RetryAttempts = 0,
             StartedAt = DateTimeOffset.UtcNow,
-        }, chunks, CancellationToken.None);
+        }, chunks, [], CancellationToken.None);
         var jobs = ActivatorUtilities.CreateInstance<ReclassificationChunkJob>(services);
 
         await jobs.RunAsync(runId, 0, null, CancellationToken.None);
@@ -76,7 +76,7 @@ public sealed class ChunkJobTests
             TotalDocuments = 3,
             RetryAttempts = 0,
             StartedAt = DateTimeOffset.UtcNow,
-        }, [new[] { "m0000", "m0001", "m0002" }], CancellationToken.None);
+        }, [new[] { "m0000", "m0001", "m0002" }], [], CancellationToken.None);
 
         // E.g. the copy of a process that was killed: its lock outlives it until it expires.
         var held = await services.GetRequiredService<IRunLocks>().AcquireAsync(RunLockNames.Chunk(runId, 0), TimeSpan.FromSeconds(5), CancellationToken.None);

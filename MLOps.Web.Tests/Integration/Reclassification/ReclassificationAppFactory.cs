@@ -102,6 +102,11 @@ public sealed class ReclassificationAppFactory : MLOpsFactory
             ["Reclassification:BusyRetryDelay"] = "00:00:00",
             ["Reclassification:RetryDelaysSeconds:0"] = "0",
             ["Reclassification:ChunkSize"] = "5",
+            // These tests are about run mechanics (chunks, retries, resumes, replicas) over fakes, and
+            // count document inference per chunk: the relevance pipeline is off, so planning embeds no
+            // document and reads none from the index (a test that scores with it turns it on).
+            ["Relevance:Fusion"] = "false",
+            ["Relevance:Feedback"] = "Off",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
         {

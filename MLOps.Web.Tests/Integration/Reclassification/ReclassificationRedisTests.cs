@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using MLOps.Web.Shared.Models;
 using MLOps.Web.Features.Reclassification;
 using MLOps.Web.Tests.Support;
 using MLOps.Web.Tests.Support.Fakes;

@@ -51,7 +51,7 @@ public abstract class RunRepositoryContractTests : IAsyncLifetime
     protected static async Task StartAsync(IRunRepository runs, string runId, DateTimeOffset at, params int[] sizes)
     {
         await runs.MarkPlanningAsync(runId, "test", at, CancellationToken.None);
-        await runs.SavePlanAsync(Plan(runId, sizes) with { StartedAt = at.AddSeconds(1) }, Chunks(sizes), CancellationToken.None);
+        await runs.SavePlanAsync(Plan(runId, sizes) with { StartedAt = at.AddSeconds(1) }, Chunks(sizes), [], CancellationToken.None);
     }
 
     [SkippableFact]
@@ -63,7 +63,7 @@ public abstract class RunRepositoryContractTests : IAsyncLifetime
         Assert.Equal((RunStatus.Planning, "nightly", At), (planning!.Status, planning.Reason, planning.CreatedAt));
         Assert.Null(planning.Plan);
 
-        await runs.SavePlanAsync(Plan("r1", 3, 2), Chunks(3, 2), CancellationToken.None);
+        await runs.SavePlanAsync(Plan("r1", 3, 2), Chunks(3, 2), [], CancellationToken.None);
         await runs.SetChunkJobsAsync("r1", new Dictionary<int, string> { [0] = "job-a", [1] = "job-b" }, CancellationToken.None);
         await runs.SetChunkJobsAsync("r1", new Dictionary<int, string> { [1] = "job-c" }, CancellationToken.None);
 

@@ -104,6 +104,9 @@ public sealed class EvaluationFakeCatalogIndex : ICatalogIndex
         return Task.FromResult(new SearchResult(matched.Count, page));
     }
 
+    public Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, CancellationToken cancellationToken) =>
+        Task.FromResult(FakeLexicalSearch.Search(_docs, texts, top));
+
     private void Write()
     {
         if (_frozen)

@@ -73,18 +73,7 @@ public sealed class InMemoryCatalogIndex : ICatalogIndex
                     continue;
                 }
 
-                foreach (var (field, score) in u.Scores)
-                {
-                    d.Classifications[field] = score;
-                }
-
-                foreach (var field in u.RemoveFields ?? [])
-                {
-                    d.Classifications.Remove(field);
-                }
-
-                d.ClassificationModel = u.ModelId;
-                d.ClassifiedAt = u.ClassifiedAt;
+                CatalogJson.Apply(d, u);
                 _writes.AddOrUpdate(u.Id, 1, (_, n) => n + 1);
             }
 
@@ -124,6 +113,9 @@ public sealed class InMemoryCatalogIndex : ICatalogIndex
         return Task.FromResult(new SearchResult(list.Count, [.. list.Skip(query.From).Take(query.Size).Select(d => new SearchHit(Copy(d), 1f, null))]));
     }
 
+    public Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, CancellationToken cancellationToken) =>
+        Task.FromResult(FakeLexicalSearch.Search(_docs.Values, texts, top));
+
     private CatalogDocument Copy(CatalogDocument d)
     {
         lock (_gate)
@@ -137,6 +129,7 @@ public sealed class InMemoryCatalogIndex : ICatalogIndex
                 Genres = d.Genres,
                 ReleaseDate = d.ReleaseDate,
                 Classifications = new Dictionary<string, float>(d.Classifications, StringComparer.Ordinal),
+                ClassificationParts = new Dictionary<string, IReadOnlyDictionary<string, float>>(d.ClassificationParts, StringComparer.Ordinal),
                 ClassificationModel = d.ClassificationModel,
                 ClassifiedAt = d.ClassifiedAt,
             };

@@ -109,6 +109,43 @@ public sealed class ElasticsearchWireTests : IDisposable
     }
 
     [Fact]
+    public async Task The_lexical_query_is_a_bool_should_of_most_fields_multi_matches_one_per_weighted_text()
+    {
+        var (index, wire) = Create(ElasticsearchCatalogIndexContractTests.Options(),
+            new RecordedExchange("POST", "/tmdb/_search?typed_keys=true",
+                Json("""
+                {"query":{"bool":{"should":[
+                   {"multi_match":{"boost":1.0,"fields":["title","overview","tagline"],"operator":"or","query":"boxing","type":"most_fields"}},
+                   {"multi_match":{"boost":1.0,"fields":["title","overview","tagline"],"operator":"or","query":"boxer","type":"most_fields"}},
+                   {"multi_match":{"boost":0.5,"fields":["title","overview","tagline"],"operator":"or","query":"prize fight","type":"most_fields"}}]}},
+                 "size":1000,"sort":[{"_score":{"order":"desc"}},{"id":{"order":"asc"}}],"_source":false,"track_scores":true,"track_total_hits":true}
+                """),
+                200, Json("""
+                {"took":3,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},
+                 "hits":{"total":{"value":87,"relation":"eq"},"max_score":11.5,"hits":[
+                   {"_index":"tmdb","_type":"_doc","_id":"1578","_score":11.5,"sort":[11.5,"1578"]},
+                   {"_index":"tmdb","_type":"_doc","_id":"60308","_score":9.25,"sort":[9.25,"60308"]}]}}
+                """)));
+
+        var result = await index.LexicalSearchAsync(
+            [new WeightedText("boxing", 1f), new WeightedText("boxer", 1f), new WeightedText("prize fight", 0.5f), new WeightedText(" ", 1f)],
+            1000, CancellationToken.None);
+
+        AssertWire(wire);
+        Assert.Equal([new LexicalHit("1578", 11.5f), new LexicalHit("60308", 9.25f)], result.Hits);
+        Assert.Equal(87, result.Total);
+    }
+
+    [Fact]
+    public async Task A_lexical_query_without_any_text_sends_no_request()
+    {
+        var (index, wire) = Create(ElasticsearchCatalogIndexContractTests.Options());
+        var result = await index.LexicalSearchAsync([new WeightedText("", 1f), new WeightedText("heist", 0f)], 10, CancellationToken.None);
+        Assert.Empty(result.Hits);
+        Assert.Empty(wire.Sent);
+    }
+
+    [Fact]
     public async Task A_search_elasticsearch_answers_as_timed_out_is_a_timeout_not_a_partial_page()
     {
         var (index, wire) = Create(ElasticsearchCatalogIndexContractTests.Options(),

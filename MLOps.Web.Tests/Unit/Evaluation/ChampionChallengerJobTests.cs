@@ -28,7 +28,7 @@ public sealed class ChampionChallengerJobTests
         await judgments.PutAsync(EvaluationScenario.OceanSet, CancellationToken.None);
         var history = new FileEvaluationHistory(Path.Combine(dir, "evaluations"), 1000);
         var o = Options.Create(options ?? new EvaluationOptions());
-        var evaluator = new Evaluator(s.Index, s.Scorers, s.Registry, history, o, TimeProvider.System, NullLogger<Evaluator>.Instance);
+        var evaluator = new Evaluator(s.Index, s.Scorers, CosineOnlyScoring.PoolScorer(s.Index), s.Registry, history, o, TimeProvider.System, NullLogger<Evaluator>.Instance);
         IReclassificationTrigger trigger = withTrigger ? s.Trigger : new NoReclassificationTrigger();
         var job = new ChampionChallengerJob(evaluator, judgments, s.Registry, s.Scorers, history, trigger, o,
             TimeProvider.System, NullLogger<ChampionChallengerJob>.Instance);

@@ -46,7 +46,7 @@ public sealed class ChunkScorerTests
         var scorer = new FakeEmbeddingScorer();
         var docs = new[] { Doc("a", "Snowy christmas eve."), Doc("b", "A reef in the ocean."), Doc("a", "Snowy christmas eve.") };
 
-        var result = await new ChunkScorer(new MemoryCache()).ScoreAsync(scorer, docs, Tags, null, CancellationToken.None);
+        var result = await new ChunkScorer(new MemoryCache()).ScoreAsync(scorer, docs, Tags, null, null, CancellationToken.None);
 
         Assert.Equal(2, result.Embedded);
         Assert.Equal(0, result.CacheHits);
@@ -64,16 +64,16 @@ public sealed class ChunkScorerTests
         var cache = new MemoryCache();
         var docs = new[] { Doc("a", "Snowy christmas eve."), Doc("b", "A reef in the ocean.") };
         var first = new FakeEmbeddingScorer("m@1");
-        await new ChunkScorer(cache).ScoreAsync(first, docs, Tags, null, CancellationToken.None);
+        await new ChunkScorer(cache).ScoreAsync(first, docs, Tags, null, null, CancellationToken.None);
 
         var again = new FakeEmbeddingScorer("m@1");
-        var warm = await new ChunkScorer(cache).ScoreAsync(again, docs, Tags, "A film about {}.", CancellationToken.None);
+        var warm = await new ChunkScorer(cache).ScoreAsync(again, docs, Tags, "A film about {}.", null, CancellationToken.None);
         Assert.Equal(0, warm.Embedded);
         Assert.Equal(2, warm.CacheHits);
         Assert.Equal(Tags.Select(t => again.Hypothesis(t.Label, "A film about {}.")), again.Embedded);
 
         var other = new FakeEmbeddingScorer("m@2");
-        var cold = await new ChunkScorer(cache).ScoreAsync(other, docs, Tags, null, CancellationToken.None);
+        var cold = await new ChunkScorer(cache).ScoreAsync(other, docs, Tags, null, null, CancellationToken.None);
         Assert.Equal(2, cold.Embedded);
     }
 
@@ -82,7 +82,7 @@ public sealed class ChunkScorerTests
     {
         var nli = new RecordingScorer();
         var docs = new[] { Doc("a", "one"), Doc("b", "two") };
-        var result = await new ChunkScorer(new MemoryCache()).ScoreAsync(nli, docs, Tags, "This movie is about {}.", CancellationToken.None);
+        var result = await new ChunkScorer(new MemoryCache()).ScoreAsync(nli, docs, Tags, "This movie is about {}.", null, CancellationToken.None);
 
         var call = Assert.Single(nli.Calls);
         Assert.Equal(docs.Select(d => d.ClassificationText), call.Sequences);

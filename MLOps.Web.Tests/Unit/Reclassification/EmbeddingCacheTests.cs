@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using MLOps.Web.Shared.Models;
 using MLOps.Web.Features.Reclassification;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Tests.Support;

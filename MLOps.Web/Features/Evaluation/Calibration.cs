@@ -10,41 +10,41 @@ namespace MLOps.Web.Features.Evaluation;
 /// <summary>Logistic regression of one feature, <c>p = 1 / (1 + exp(-(a x + b)))</c>, fitted by Newton's method (IRLS).</summary>
 public static class LogisticFit
 {
-    /// <summary>Maximum-likelihood (a, b) with a tiny ridge, so that separable data still gives finite values.</summary>
-    public static (double A, double B, int Iterations) Fit(IReadOnlyList<double> x, IReadOnlyList<bool> y, double ridge = 1e-6, int maxIterations = 100)
+    /// <summary>
+    /// Maximum-likelihood (a, b) with a tiny ridge, so that separable data still gives finite values;
+    /// <paramref name="weights"/> (one per sample, null: all 1) weigh each sample's likelihood. Newton
+    /// steps are halved until the penalised loss does not grow (pure Newton can overshoot from the start).
+    /// </summary>
+    public static (double A, double B, int Iterations) Fit(
+        IReadOnlyList<double> x, IReadOnlyList<bool> y, double ridge = 1e-6, int maxIterations = 100, IReadOnlyList<double>? weights = null)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(x.Count, y.Count);
-        var n = x.Count;
-        var positives = y.Count(v => v);
-        var prior = Math.Clamp((positives + 0.5) / (n + 1.0), 1e-6, 1 - 1e-6);
+        var w = weights ?? [.. Enumerable.Repeat(1.0, x.Count)];
+        var total = w.Sum();
+        var positives = Enumerable.Range(0, x.Count).Where(i => y[i]).Sum(i => w[i]);
+        var prior = Math.Clamp((positives + 0.5) / (total + 1.0), 1e-6, 1 - 1e-6);
         double a = 0, b = Math.Log(prior / (1 - prior));
+        var loss = Loss(x, y, w, ridge, a, b);
         for (var iteration = 1; iteration <= maxIterations; iteration++)
         {
-            // Gradient and Hessian of the negative log-likelihood (+ ridge/2 * (a^2 + b^2)).
-            double ga = ridge * a, gb = ridge * b, haa = ridge, hab = 0, hbb = ridge;
-            for (var i = 0; i < n; i++)
-            {
-                var p = Sigmoid(a * x[i] + b);
-                var r = p - (y[i] ? 1 : 0);
-                var w = Math.Max(p * (1 - p), 1e-12);
-                ga += r * x[i];
-                gb += r;
-                haa += w * x[i] * x[i];
-                hab += w * x[i];
-                hbb += w;
-            }
-
-            var det = haa * hbb - hab * hab;
-            if (det <= 0 || double.IsNaN(det))
+            if (NewtonStep(x, y, w, ridge, a, b) is not { } step)
             {
                 return (a, b, iteration);
             }
 
-            var da = (hbb * ga - hab * gb) / det;
-            var db = (haa * gb - hab * ga) / det;
-            a -= da;
-            b -= db;
-            if (Math.Abs(da) + Math.Abs(db) < 1e-10 * (1 + Math.Abs(a) + Math.Abs(b)))
+            var (da, db) = step;
+            var scale = 1.0;
+            var next = Loss(x, y, w, ridge, a - da, b - db);
+            while (next > loss && scale > 1e-6)
+            {
+                scale /= 2;
+                next = Loss(x, y, w, ridge, a - (scale * da), b - (scale * db));
+            }
+
+            a -= scale * da;
+            b -= scale * db;
+            loss = next;
+            if (scale * (Math.Abs(da) + Math.Abs(db)) < 1e-10 * (1 + Math.Abs(a) + Math.Abs(b)))
             {
                 return (a, b, iteration);
             }
@@ -52,6 +52,41 @@ public static class LogisticFit
 
         return (a, b, maxIterations);
     }
+
+    /// <summary>The Newton step (H⁻¹ g) of the weighted negative log-likelihood + ridge/2 (a² + b²); null when H is singular.</summary>
+    private static (double Da, double Db)? NewtonStep(IReadOnlyList<double> x, IReadOnlyList<bool> y, IReadOnlyList<double> w, double ridge, double a, double b)
+    {
+        double ga = ridge * a, gb = ridge * b, haa = ridge, hab = 0, hbb = ridge;
+        for (var i = 0; i < x.Count; i++)
+        {
+            var p = Sigmoid(a * x[i] + b);
+            var r = (p - (y[i] ? 1 : 0)) * w[i];
+            var h = Math.Max(p * (1 - p), 1e-12) * w[i];
+            ga += r * x[i];
+            gb += r;
+            haa += h * x[i] * x[i];
+            hab += h * x[i];
+            hbb += h;
+        }
+
+        var det = haa * hbb - hab * hab;
+        return det <= 0 || double.IsNaN(det) ? null : ((hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det);
+    }
+
+    private static double Loss(IReadOnlyList<double> x, IReadOnlyList<bool> y, IReadOnlyList<double> w, double ridge, double a, double b)
+    {
+        var loss = ridge / 2 * ((a * a) + (b * b));
+        for (var i = 0; i < x.Count; i++)
+        {
+            var z = a * x[i] + b;
+            // -log sigmoid(z) = softplus(-z); -log(1 - sigmoid(z)) = softplus(z), computed stably.
+            loss += w[i] * Softplus(y[i] ? -z : z);
+        }
+
+        return loss;
+    }
+
+    private static double Softplus(double z) => z > 30 ? z : z < -30 ? Math.Exp(z) : Math.Log(1 + Math.Exp(z));
 
     public static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
 

@@ -15,8 +15,8 @@ public sealed class EvaluationOptions
     [Range(1, 3)]
     public int RelevanceThreshold { get; set; } = 1;
 
-    /// <summary>How many documents of a set's query are scored in memory for a candidate model.</summary>
-    [Range(10, 1000)]
+    /// <summary>How many documents of a set's text query are scored in memory for a candidate model (a set without text scores every document its genre admits).</summary>
+    [Range(10, 10_000)]
     public int CandidatePoolSize { get; set; } = 1000;
 
     /// <summary>A candidate must beat the champion's mean NDCG@10 by more than this to be promoted.</summary>

@@ -43,6 +43,7 @@ public static class EvaluationSetup
         // Scoped: the catalog index, scorer provider and registry may be registered with any lifetime.
         // Built by factories, so that the host starts (and serves everything else) whatever the order
         // in which the catalog and model features are added; a missing one fails the request that needs it.
+        builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<PoolScorer>(sp));
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<Evaluator>(sp));
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<CalibrationService>(sp));
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<ChampionChallengerJob>(sp));

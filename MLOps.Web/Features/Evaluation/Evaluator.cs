@@ -19,7 +19,11 @@ public sealed record EvaluationOutcome(EvaluationRecord Record, JudgedQuery Quer
 /// <param name="Set">The judgment set.</param>
 /// <param name="Documents">The query's documents in retrieval order, plus judged documents the query's filter admits.</param>
 /// <param name="MatchedTotal">How many documents the query matched in the index.</param>
-public sealed record CandidatePool(JudgmentSet Set, IReadOnlyList<CatalogDocument> Documents, long MatchedTotal);
+public sealed record CandidatePool(JudgmentSet Set, IReadOnlyList<CatalogDocument> Documents, long MatchedTotal)
+{
+    /// <summary>Every document id of the catalog, in scan order (the relevance plan's statistics sample is drawn from them).</summary>
+    public IReadOnlyList<string> CatalogIds { get; init; } = [];
+}
 
 /// <summary>
 /// Runs a judgment set's query and scores the ranking. The active version is measured on the live
@@ -30,14 +34,15 @@ public sealed record CandidatePool(JudgmentSet Set, IReadOnlyList<CatalogDocumen
 public sealed partial class Evaluator(
     ICatalogIndex index,
     IScorerProvider scorers,
+    PoolScorer poolScorer,
     IModelRegistry registry,
     IEvaluationHistory history,
     IOptions<EvaluationOptions> options,
     TimeProvider time,
     ILogger<Evaluator> logger)
 {
-    /// <summary>Documents scored per scorer call in memory (keeps cancellation responsive).</summary>
-    private const int ScoreBatch = 256;
+    /// <summary>Documents read from the index per call when a pool is the whole (filtered) catalog.</summary>
+    private const int ReadPage = 1000;
 
     private readonly EvaluationOptions _options = options.Value;
 
@@ -96,11 +101,32 @@ public sealed partial class Evaluator(
     }
 
     /// <summary>
-    /// The documents a set's query retrieves (relevance order, up to <see cref="EvaluationOptions.CandidatePoolSize"/>),
-    /// plus the set's judged documents that the query's genre filter admits, so that no judged document is missed.
+    /// The documents a set's query admits. Without text: every document the genre filter admits (the
+    /// whole catalog without one), read in id order, so nothing is cut off. With text: the query's
+    /// documents in relevance order (up to <see cref="EvaluationOptions.CandidatePoolSize"/>) plus the
+    /// set's judged documents that the genre filter admits, so that no judged document is missed.
     /// </summary>
     public async Task<CandidatePool> GetPoolAsync(JudgmentSet set, CancellationToken cancellationToken)
     {
+        var ids = new List<string>();
+        await foreach (var id in index.ScanIdsAsync(cancellationToken))
+        {
+            ids.Add(id);
+        }
+
+        var docs = new List<CatalogDocument>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (string.IsNullOrWhiteSpace(set.Query.Text))
+        {
+            for (var offset = 0; offset < ids.Count; offset += ReadPage)
+            {
+                var page = await index.GetManyAsync(ids.GetRange(offset, Math.Min(ReadPage, ids.Count - offset)), cancellationToken);
+                docs.AddRange(page.Where(d => MatchesGenre(d, set.Query.Genre) && seen.Add(d.Id)));
+            }
+
+            return new CandidatePool(set, docs, docs.Count) { CatalogIds = ids };
+        }
+
         var result = await index.SearchAsync(new SearchQuery
         {
             Genre = set.Query.Genre,
@@ -108,56 +134,26 @@ public sealed partial class Evaluator(
             Sort = SearchSortKind.Relevance,
             Size = _options.CandidatePoolSize,
         }, cancellationToken);
-
-        var docs = new List<CatalogDocument>(result.Hits.Count + set.Judgments.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var hit in result.Hits)
-        {
-            if (seen.Add(hit.Document.Id))
-            {
-                docs.Add(hit.Document);
-            }
-        }
-
+        docs.AddRange(result.Hits.Select(h => h.Document).Where(d => seen.Add(d.Id)));
         var missing = set.Judgments.Select(j => j.DocumentId).Where(id => !seen.Contains(id)).ToList();
         if (missing.Count > 0)
         {
-            foreach (var doc in await index.GetManyAsync(missing, cancellationToken))
-            {
-                if (MatchesGenre(doc, set.Query.Genre) && seen.Add(doc.Id))
-                {
-                    docs.Add(doc);
-                }
-            }
+            docs.AddRange((await index.GetManyAsync(missing, cancellationToken)).Where(d => MatchesGenre(d, set.Query.Genre) && seen.Add(d.Id)));
         }
 
-        return new CandidatePool(set, docs, result.Total);
+        return new CandidatePool(set, docs, result.Total) { CatalogIds = ids };
     }
 
-    /// <summary>Scores the pool with <paramref name="model"/> against the set's tag and ranks it by score (ties keep retrieval order).</summary>
+    /// <summary>Scores the pool with <paramref name="model"/> against the set's tag as a run would (<see cref="PoolScorer"/>) and ranks it by score (ties keep retrieval order).</summary>
     public async Task<EvaluationOutcome> EvaluateInMemoryAsync(
         CandidatePool pool, string model, int k, string trigger, CalibrationEffect? calibration, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var set = pool.Set;
-        var label = LabelNaming.ToLabel(set.Query.Tag);
-        var scores = new double[pool.Documents.Count];
-        // A document without text cannot be scored: it ranks last (score 0) instead of failing the run.
-        var scorable = Enumerable.Range(0, pool.Documents.Count)
-            .Where(i => !string.IsNullOrWhiteSpace(pool.Documents[i].ClassificationText))
-            .ToList();
+        double[] scores;
         using (var lease = await scorers.AcquireAsync(model, cancellationToken))
         {
-            for (var offset = 0; offset < scorable.Count; offset += ScoreBatch)
-            {
-                var positions = scorable.Skip(offset).Take(ScoreBatch).ToList();
-                var texts = positions.Select(i => pool.Documents[i].ClassificationText).ToList();
-                var result = await lease.Scorer.ScoreAsync(texts, [label], new ZeroShotOptions(MultiLabel: true), cancellationToken);
-                for (var i = 0; i < result.Length; i++)
-                {
-                    scores[positions[i]] = result[i][0];
-                }
-            }
+            (scores, _) = await poolScorer.ScoreAsync(lease.Scorer, pool, cancellationToken);
         }
 
         var order = Enumerable.Range(0, pool.Documents.Count)

@@ -1,14 +1,22 @@
 using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Relevance;
 
 namespace MLOps.Web.Features.Reclassification;
 
-/// <summary>Scores of one chunk: <c>Scores[document][tag]</c>, and how many documents needed inference.</summary>
-public sealed record ChunkScores(float[][] Scores, int Embedded, int CacheHits);
+/// <summary>Scores of one chunk: <c>Scores[document][tag]</c>, their parts when planned, and how many documents needed inference.</summary>
+public sealed record ChunkScores(float[][] Scores, int Embedded, int CacheHits)
+{
+    /// <summary><c>Parts[document][tag]</c>: what each score was made of; null without tag plans.</summary>
+    public IReadOnlyDictionary<string, float>[][]? Parts { get; init; }
+}
 
 /// <summary>
-/// Scores documents against tags. With an embedding model each document is embedded once (or taken
-/// from the cache) and reused for every tag; the hypotheses are embedded once per chunk.
+/// Scores documents against tags. With an embedding model and the run's tag plans, each document's
+/// embedding (cached, or computed once and cached) is scored against every tag's plan by
+/// <see cref="TagScoring"/>, the same function evaluation uses. Without plans (a cross-encoder, or a
+/// run planned before plans existed) hypotheses are embedded once per chunk and the model's cosine
+/// score is written, as before.
 /// </summary>
 public sealed class ChunkScorer(IEmbeddingCache cache)
 {
@@ -17,6 +25,7 @@ public sealed class ChunkScorer(IEmbeddingCache cache)
         IReadOnlyList<CatalogDocument> documents,
         IReadOnlyList<RunTag> tags,
         string? hypothesisTemplate,
+        IReadOnlyList<TagPlan>? plans,
         CancellationToken cancellationToken)
     {
         if (documents.Count == 0 || tags.Count == 0)
@@ -25,47 +34,44 @@ public sealed class ChunkScorer(IEmbeddingCache cache)
         }
 
         var texts = documents.Select(d => d.ClassificationText).ToArray();
-        var labels = tags.Select(t => t.Label).ToArray();
         if (scorer is not IEmbeddingScorer embedding)
         {
-            var scores = await scorer.ScoreAsync(texts, labels, new ZeroShotOptions(MultiLabel: true, hypothesisTemplate), cancellationToken);
+            var scores = await scorer.ScoreAsync(texts, [.. tags.Select(t => t.Label)], new ZeroShotOptions(MultiLabel: true, hypothesisTemplate), cancellationToken);
             return new ChunkScores(scores, documents.Count, 0);
         }
 
-        var sha = scorer.Model.Sha256;
-        var keys = texts.Select(EmbeddingCacheKey.ForText).ToArray();
-        var vectors = await cache.GetManyAsync(sha, keys, cancellationToken);
-        var hits = vectors.Count(v => v is not null);
-
-        // Unique missing texts: identical overviews are embedded once.
-        var missing = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < keys.Length; i++)
+        var vectors = await CachedEmbeddings.GetAsync(embedding, cache, texts, cancellationToken);
+        if (plans is { } planned && planned.Count == tags.Count)
         {
-            if (vectors[i] is null)
-            {
-                missing.TryAdd(keys[i], i);
-            }
+            return Planned(embedding, documents, planned, vectors);
         }
 
-        if (missing.Count > 0)
-        {
-            var missingKeys = missing.Keys.ToArray();
-            var computed = await embedding.EmbedAsync([.. missing.Values.Select(i => texts[i])], cancellationToken);
-            await cache.PutManyAsync(sha, missingKeys, computed, cancellationToken);
-            var byKey = missingKeys.Select((k, j) => (k, v: computed[j])).ToDictionary(x => x.k, x => x.v, StringComparer.Ordinal);
-            for (var i = 0; i < keys.Length; i++)
-            {
-                vectors[i] ??= byKey[keys[i]];
-            }
-        }
-
-        var hypotheses = await embedding.EmbedAsync([.. labels.Select(l => embedding.Hypothesis(l, hypothesisTemplate))], cancellationToken);
+        var hypotheses = await embedding.EmbedAsync([.. tags.Select(t => embedding.Hypothesis(t.Label, hypothesisTemplate))], cancellationToken);
         var result = new float[documents.Count][];
         for (var i = 0; i < result.Length; i++)
         {
-            result[i] = embedding.ScoreEmbeddings(vectors[i], hypotheses);
+            result[i] = embedding.ScoreEmbeddings(vectors.Vectors[i], hypotheses);
         }
 
-        return new ChunkScores(result, missing.Count, hits);
+        return new ChunkScores(result, vectors.Embedded, vectors.CacheHits);
+    }
+
+    private static ChunkScores Planned(IEmbeddingScorer scorer, IReadOnlyList<CatalogDocument> documents, IReadOnlyList<TagPlan> plans, CachedVectors vectors)
+    {
+        var scores = new float[documents.Count][];
+        var parts = new IReadOnlyDictionary<string, float>[documents.Count][];
+        for (var i = 0; i < documents.Count; i++)
+        {
+            scores[i] = new float[plans.Count];
+            parts[i] = new IReadOnlyDictionary<string, float>[plans.Count];
+            for (var t = 0; t < plans.Count; t++)
+            {
+                var scored = TagScoring.Score(plans[t], documents[i].Id, vectors.Vectors[i], scorer);
+                scores[i][t] = scored.Score;
+                parts[i][t] = scored.Parts;
+            }
+        }
+
+        return new ChunkScores(scores, vectors.Embedded, vectors.CacheHits) { Parts = parts };
     }
 }

@@ -1,51 +1,12 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Redis;
+using MLOps.Web.Shared.Models;
 using StackExchange.Redis;
 
 namespace MLOps.Web.Features.Reclassification;
-
-/// <summary>Document embeddings by (model sha256, text hash): a night with unchanged documents runs no document inference.</summary>
-public interface IEmbeddingCache
-{
-    /// <summary>The cached vector of each key, or null where missing.</summary>
-    Task<float[]?[]> GetManyAsync(string modelSha256, IReadOnlyList<string> textKeys, CancellationToken cancellationToken);
-
-    Task PutManyAsync(string modelSha256, IReadOnlyList<string> textKeys, IReadOnlyList<float[]> vectors, CancellationToken cancellationToken);
-
-    /// <summary>Forgets every vector of one model (benchmarks measure a cold run).</summary>
-    Task ClearAsync(string modelSha256, CancellationToken cancellationToken);
-}
-
-/// <summary>Text hashing shared by every cache implementation.</summary>
-public static class EmbeddingCacheKey
-{
-    /// <summary>Lower-case hex SHA-256 of the UTF-8 text.</summary>
-    public static string ForText(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-
-    /// <summary>A model sha256 made safe for a file or key name (hex kept; anything else hashed).</summary>
-    public static string ForModel(string modelSha256)
-    {
-        var trimmed = modelSha256.Trim().ToLowerInvariant();
-        return trimmed.Length is > 0 and <= 128 && trimmed.All(char.IsAsciiHexDigit) ? trimmed : ForText(modelSha256);
-    }
-}
-
-/// <summary>No cache.</summary>
-public sealed class NoEmbeddingCache : IEmbeddingCache
-{
-    public Task<float[]?[]> GetManyAsync(string modelSha256, IReadOnlyList<string> textKeys, CancellationToken cancellationToken) =>
-        Task.FromResult(new float[]?[textKeys.Count]);
-
-    public Task PutManyAsync(string modelSha256, IReadOnlyList<string> textKeys, IReadOnlyList<float[]> vectors, CancellationToken cancellationToken) =>
-        Task.CompletedTask;
-
-    public Task ClearAsync(string modelSha256, CancellationToken cancellationToken) => Task.CompletedTask;
-}
 
 /// <summary>
 /// One append-only binary file per model sha256 under the data directory

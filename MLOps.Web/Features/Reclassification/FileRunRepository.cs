@@ -1,13 +1,14 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Shared.Relevance;
 
 namespace MLOps.Web.Features.Reclassification;
 
 /// <summary>
 /// Runs on the embedded defaults (no Redis): one JSON file per run under <c>&lt;data&gt;/runs/</c>
 /// (<c>&lt;id&gt;.run.json</c>: state, plan, chunk jobs, done and failed chunks, stats, errors;
-/// <c>&lt;id&gt;.chunks.json</c>: the chunk id lists, written once), plus <c>fields.json</c> and
+/// <c>&lt;id&gt;.chunks.json</c> and <c>&lt;id&gt;.tagplans.json</c>: the chunk id lists and the tag plans, written once), plus <c>fields.json</c> and
 /// <c>startup.json</c>. The files are the truth: every change is read, changed and written back
 /// (temp file + rename, so a file is whole after a kill) under one in-process lock, and a new
 /// instance on the same folder sees the history, runs a restart cut off included.
@@ -16,6 +17,7 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
 {
     private const string RunSuffix = ".run.json";
     private const string ChunksSuffix = ".chunks.json";
+    private const string TagPlansSuffix = ".tagplans.json";
     private static readonly TimeSpan CompletionWait = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (string RunId, IReadOnlyList<IReadOnlyList<string>> Chunks)? _chunks;
@@ -39,14 +41,16 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
             var created = (await ReadAsync(Checked(runId), cancellationToken))?.CreatedAt ?? at;
             System.IO.Directory.CreateDirectory(Directory);
             File.Delete(PathOf(runId, ChunksSuffix));
+            File.Delete(PathOf(runId, TagPlansSuffix));
             _chunks = null;
             await WriteAsync(PathOf(runId, RunSuffix), new RunFile { RunId = runId, Reason = reason, CreatedAt = created }, cancellationToken);
         }, cancellationToken);
 
-    public Task SavePlanAsync(RunPlan plan, IReadOnlyList<IReadOnlyList<string>> chunks, CancellationToken cancellationToken) =>
+    public Task SavePlanAsync(RunPlan plan, IReadOnlyList<IReadOnlyList<string>> chunks, IReadOnlyList<TagPlan> tagPlans, CancellationToken cancellationToken) =>
         LockedAsync(async () =>
         {
             await WriteAsync(PathOf(Checked(plan.RunId), ChunksSuffix), chunks, cancellationToken);
+            await WriteAsync(PathOf(plan.RunId, TagPlansSuffix), tagPlans, cancellationToken);
             _chunks = (plan.RunId, chunks);
             var run = await ReadAsync(plan.RunId, cancellationToken) ?? new RunFile { RunId = plan.RunId, CreatedAt = plan.StartedAt, Reason = plan.Reason };
             run.Plan = plan;
@@ -67,6 +71,10 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
 
             return chunk >= 0 && chunk < cached.Chunks.Count ? cached.Chunks[chunk] : [];
         }, cancellationToken);
+
+    public Task<IReadOnlyList<TagPlan>> GetTagPlansAsync(string runId, CancellationToken cancellationToken) =>
+        LockedAsync<IReadOnlyList<TagPlan>>(async () =>
+            IsRunId(runId) ? await ReadJsonAsync<TagPlan[]>(PathOf(runId, TagPlansSuffix), cancellationToken) ?? [] : [], cancellationToken);
 
     public Task SetChunkJobsAsync(string runId, IReadOnlyDictionary<int, string> jobs, CancellationToken cancellationToken) =>
         UpdateAsync(runId, run =>
@@ -131,6 +139,7 @@ public sealed partial class FileRunRepository(DataDirectory data, IRunLocks lock
             {
                 File.Delete(PathOf(run.RunId, RunSuffix));
                 File.Delete(PathOf(run.RunId, ChunksSuffix));
+                File.Delete(PathOf(run.RunId, TagPlansSuffix));
                 if (_chunks?.RunId == run.RunId)
                 {
                     _chunks = null;

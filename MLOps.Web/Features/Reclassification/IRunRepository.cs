@@ -1,3 +1,5 @@
+using MLOps.Web.Shared.Relevance;
+
 namespace MLOps.Web.Features.Reclassification;
 
 /// <summary>A run as stored: its recorded status, times, plan and the Hangfire job of each chunk.</summary>
@@ -53,8 +55,15 @@ public interface IRunRepository
     /// <summary>Starts (or restarts, after a failed planning) the run's record as planning; the first creation time is kept.</summary>
     Task MarkPlanningAsync(string runId, string reason, DateTimeOffset at, CancellationToken cancellationToken);
 
-    /// <summary>Stores the chunk id lists and the plan, and marks the run running, in one step.</summary>
-    Task SavePlanAsync(RunPlan plan, IReadOnlyList<IReadOnlyList<string>> chunks, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores the chunk id lists, the plan and the tag plans every chunk scores from (kept apart from the
+    /// run's record, so listing the history does not read hypotheses and hit lists), and marks the run
+    /// running, in one step.
+    /// </summary>
+    Task SavePlanAsync(RunPlan plan, IReadOnlyList<IReadOnlyList<string>> chunks, IReadOnlyList<TagPlan> tagPlans, CancellationToken cancellationToken);
+
+    /// <summary>The run's tag plans, in the plan's tag order; empty when it has none (a cross-encoder run, or planned before tag plans existed).</summary>
+    Task<IReadOnlyList<TagPlan>> GetTagPlansAsync(string runId, CancellationToken cancellationToken);
 
     /// <summary>The document ids of one chunk of the plan.</summary>
     Task<IReadOnlyList<string>> GetChunkIdsAsync(string runId, int chunk, CancellationToken cancellationToken);

@@ -91,8 +91,9 @@ public sealed class ReclassificationChunkJob(
         var started = Stopwatch.GetTimestamp();
         var ids = await runs.GetChunkIdsAsync(plan.RunId, chunk, cancellationToken);
         var documents = ids.Count == 0 ? [] : await index.GetManyAsync(ids, cancellationToken);
+        var tagPlans = await runs.GetTagPlansAsync(plan.RunId, cancellationToken);
         using var lease = await scorers.AcquireAsync(plan.ModelId, cancellationToken);
-        var scored = await chunkScorer.ScoreAsync(lease.Scorer, documents, plan.Tags, plan.HypothesisTemplate, cancellationToken);
+        var scored = await chunkScorer.ScoreAsync(lease.Scorer, documents, plan.Tags, plan.HypothesisTemplate, tagPlans, cancellationToken);
 
         var now = time.GetUtcNow();
         var updates = Updates(plan, documents, scored, now);
@@ -130,12 +131,17 @@ public sealed class ReclassificationChunkJob(
         for (var i = 0; i < documents.Count; i++)
         {
             var scores = new Dictionary<string, float>(plan.Tags.Count, StringComparer.Ordinal);
+            var parts = scored.Parts is null ? null : new Dictionary<string, IReadOnlyDictionary<string, float>>(plan.Tags.Count, StringComparer.Ordinal);
             for (var t = 0; t < plan.Tags.Count; t++)
             {
                 scores[plan.Tags[t].Field] = scored.Scores[i][t];
+                if (parts is not null)
+                {
+                    parts[plan.Tags[t].Field] = scored.Parts![i][t];
+                }
             }
 
-            updates.Add(new ClassificationUpdate(documents[i].Id, scores, plan.ModelId, now, remove));
+            updates.Add(new ClassificationUpdate(documents[i].Id, scores, plan.ModelId, now, remove, parts));
         }
 
         return updates;

@@ -4,6 +4,7 @@ using Hangfire.Storage;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Relevance;
 using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Features.Reclassification;
@@ -22,6 +23,7 @@ public sealed class ReclassificationCoordinatorJob(
     ICatalogIndex index,
     IScorerProvider scorers,
     ITrendingReader trending,
+    ITagPlanner planner,
     ChunkDispatcher dispatcher,
     RunMonitor monitor,
     RunCompletion completion,
@@ -122,6 +124,24 @@ public sealed class ReclassificationCoordinatorJob(
         }
     }
 
+    /// <summary>
+    /// Leases the active version once and, for an embedding model, plans every tag with the relevance
+    /// pipeline (lexical evidence, hypothesis, sample statistics, feedback); a cross-encoder gets no tag
+    /// plans and its chunks score with the model alone.
+    /// </summary>
+    private async Task<(ModelDescriptor Model, TagPlanBatch Scoring)> PlanTagsAsync(
+        IReadOnlyList<RunTag> tags, IReadOnlyList<string> ids, ReclassificationOptions o, CancellationToken cancellationToken)
+    {
+        using var lease = await scorers.AcquireAsync(null, cancellationToken);
+        if (lease.Scorer is not IEmbeddingScorer embedding)
+        {
+            return (lease.Scorer.Model, new TagPlanBatch([], 0, 0, 0));
+        }
+
+        var request = new TagPlanRequest(embedding, [.. tags.Select(t => new TagToPlan(t.Tag, t.Label, t.Field, t.Variants))], ids, o.HypothesisTemplate);
+        return (embedding.Model, await planner.PlanAsync(request, cancellationToken));
+    }
+
     /// <summary>Gathers the planner's inputs and stores the plan; null when there is nothing to score (the run is recorded skipped).</summary>
     private async Task<RunPlan?> PlanAsync(string runId, string[]? labels, string reason, CancellationToken cancellationToken)
     {
@@ -137,19 +157,14 @@ public sealed class ReclassificationCoordinatorJob(
             return null;
         }
 
-        // The model version is fixed here, once: every chunk leases this id even if another is promoted meanwhile.
-        ModelDescriptor model;
-        using (var lease = await scorers.AcquireAsync(null, cancellationToken))
-        {
-            model = lease.Scorer.Model;
-        }
-
         var ids = new List<string>();
         await foreach (var id in index.ScanIdsAsync(cancellationToken))
         {
             ids.Add(id);
         }
 
+        // The model version is fixed here, once: every chunk leases this id even if another is promoted meanwhile.
+        var (model, scoring) = await PlanTagsAsync(tags, ids, o, cancellationToken);
         var planned = RunPlanner.Plan(new RunPlanInputs
         {
             RunId = runId,
@@ -162,8 +177,14 @@ public sealed class ReclassificationCoordinatorJob(
             Now = now,
             Options = o,
         });
-        await runs.SavePlanAsync(planned.Plan, planned.Chunks, cancellationToken);
-        var plan = planned.Plan;
+        var plan = planned.Plan with
+        {
+            Scoring = [.. scoring.Plans.Select(TagPlanSummary.Of)],
+            PlanEmbedded = scoring.Embedded,
+            PlanCacheHits = scoring.CacheHits,
+            PlanMilliseconds = scoring.Milliseconds,
+        };
+        await runs.SavePlanAsync(plan, planned.Chunks, scoring.Plans, cancellationToken);
         var tagList = string.Join(", ", tags.Select(t => t.Tag));
         ReclassificationLog.Planned(logger, runId, tagList, model.Id, plan.TotalDocuments, plan.ChunkCount, reason);
         return plan;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Redis;
+using MLOps.Web.Shared.Models;
 using MLOps.Web.Shared.Reclassification;
 using StackExchange.Redis;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Redis;
+using MLOps.Web.Shared.Relevance;
 using StackExchange.Redis;
 
 namespace MLOps.Web.Features.Reclassification;
@@ -9,7 +10,7 @@ namespace MLOps.Web.Features.Reclassification;
 /// <summary>
 /// Runs in Redis, through StackExchange.Redis's async API, under <c>{Redis:KeyPrefix}reclassify:</c>:
 /// <c>run:{id}</c> (hash: the run's fields and <c>Chunk:{n}</c> job ids), <c>run:{id}:chunks</c>
-/// (hash: chunk -> id list), <c>:done</c> and <c>:failed</c> (sets), <c>:stats</c> and <c>:errors</c>
+/// (hash: chunk -> id list), <c>:tagplans</c> (the tag plans, JSON), <c>:done</c> and <c>:failed</c> (sets), <c>:stats</c> and <c>:errors</c>
 /// (hashes), <c>runs</c> (sorted set by creation time), <c>fields</c> and <c>startup</c> (hashes).
 /// Updates that touch several keys are MULTI/EXEC transactions; a failed chunk is listed only
 /// while it is not in the done set (a transaction condition).
@@ -31,7 +32,7 @@ public sealed class RedisRunRepository(IConnectionMultiplexer redis, IRunLocks l
     private RedisKey Key(string runId, string part) => Prefix + "run:" + runId + ":" + part;
 
     private RedisKey[] RunKeys(string runId) =>
-        [RunKey(runId), Key(runId, "chunks"), Key(runId, "done"), Key(runId, "failed"), Key(runId, "stats"), Key(runId, "errors")];
+        [RunKey(runId), Key(runId, "chunks"), Key(runId, "done"), Key(runId, "failed"), Key(runId, "stats"), Key(runId, "errors"), Key(runId, "tagplans")];
 
     private IDatabase Db => redis.GetDatabase();
 
@@ -87,10 +88,11 @@ public sealed class RedisRunRepository(IConnectionMultiplexer redis, IRunLocks l
         await tx.ExecuteAsync();
     }
 
-    public async Task SavePlanAsync(RunPlan plan, IReadOnlyList<IReadOnlyList<string>> chunks, CancellationToken cancellationToken)
+    public async Task SavePlanAsync(RunPlan plan, IReadOnlyList<IReadOnlyList<string>> chunks, IReadOnlyList<TagPlan> tagPlans, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var tx = Db.CreateTransaction();
+        _ = tx.StringSetAsync(Key(plan.RunId, "tagplans"), JsonSerializer.Serialize(tagPlans, RunRecordFormat.Json));
         if (chunks.Count > 0)
         {
             _ = tx.HashSetAsync(Key(plan.RunId, "chunks"), [.. chunks.Select((ids, i) =>
@@ -110,6 +112,13 @@ public sealed class RedisRunRepository(IConnectionMultiplexer redis, IRunLocks l
         cancellationToken.ThrowIfCancellationRequested();
         var json = await Db.HashGetAsync(Key(runId, "chunks"), RunRecordFormat.Field(chunk));
         return json.IsNull ? [] : JsonSerializer.Deserialize<string[]>(json.ToString(), RunRecordFormat.Json) ?? [];
+    }
+
+    public async Task<IReadOnlyList<TagPlan>> GetTagPlansAsync(string runId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var json = await Db.StringGetAsync(Key(runId, "tagplans"));
+        return json.IsNull ? [] : JsonSerializer.Deserialize<TagPlan[]>(json.ToString(), RunRecordFormat.Json) ?? [];
     }
 
     public Task SetChunkJobsAsync(string runId, IReadOnlyDictionary<int, string> jobs, CancellationToken cancellationToken)

@@ -50,6 +50,8 @@ public sealed class RunHistory(IRunRepository runs, JobStorage storage, TimeProv
             Reason = plan.Reason,
             Tags = [.. plan.Tags.Select(t => t.Tag)],
             Fields = [.. plan.Tags.Select(t => t.Field)],
+            Scoring = plan.Scoring,
+            PlanMilliseconds = plan.Scoring.Count > 0 ? Math.Round(plan.PlanMilliseconds, 1) : null,
             TagFields = plan.Tags,
             Model = plan.ModelId,
             Documents = plan.TotalDocuments,
@@ -59,6 +61,8 @@ public sealed class RunHistory(IRunRepository runs, JobStorage storage, TimeProv
             FailedChunks = [.. progress.Failed.Where(c => !progress.Done.Contains(c)).Order()
                 .Select(c => new FailedChunk(c, state.ChunkJobs.GetValueOrDefault(c), progress.Errors.GetValueOrDefault(c)))],
             DocumentsEmbedded = progress.Stats.Values.Sum(s => (long)s.Embedded),
+            PlanDocumentsEmbedded = plan.PlanEmbedded,
+            PlanEmbeddingCacheHits = plan.PlanCacheHits,
             EmbeddingCacheHits = progress.Stats.Values.Sum(s => (long)s.CacheHits),
             RemovedFields = plan.RemoveFields,
             CreatedAt = state.CreatedAt,

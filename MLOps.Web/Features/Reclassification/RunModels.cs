@@ -1,7 +1,9 @@
+using MLOps.Web.Shared.Relevance;
+
 namespace MLOps.Web.Features.Reclassification;
 
-/// <summary>A tag a run scores: the trending key, the label the model sees, the index field written.</summary>
-public sealed record RunTag(string Tag, string Label, string Field);
+/// <summary>A tag a run scores: the trending key, the label the model sees, the index field written, and the variants seen with it in the stream (lexical expansion).</summary>
+public sealed record RunTag(string Tag, string Label, string Field, IReadOnlyList<string>? Variants = null);
 
 /// <summary>Everything a run fixes when it starts; chunks read it, so every chunk scores the same way.</summary>
 public sealed record RunPlan
@@ -18,6 +20,14 @@ public sealed record RunPlan
     public required int RetryAttempts { get; init; }
     public IReadOnlyList<int> RetryDelaysSeconds { get; init; } = [];
     public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary>What the relevance planner found per tag (the full plans are stored apart: <see cref="IRunRepository.GetTagPlansAsync"/>); empty for a cross-encoder.</summary>
+    public IReadOnlyList<TagPlanSummary> Scoring { get; init; } = [];
+
+    /// <summary>Documents the planner embedded (not cached yet) and read from the cache, and how long planning the tags took.</summary>
+    public int PlanEmbedded { get; init; }
+    public int PlanCacheHits { get; init; }
+    public double PlanMilliseconds { get; init; }
 
     public int ChunkCount => ChunkSizes.Count;
 }
@@ -37,6 +47,9 @@ public sealed record ReclassificationRun
     public IReadOnlyList<string> Tags { get; init; } = [];
     public IReadOnlyList<string> Fields { get; init; } = [];
 
+    /// <summary>Per tag, what the relevance planner searched and found: lexical query and hits, feedback documents, cosine mean and sd, fusion weights.</summary>
+    public IReadOnlyList<TagPlanSummary> Scoring { get; init; } = [];
+    public double? PlanMilliseconds { get; init; }
     /// <summary>Each tag (topic) the run scores: its key, the label the model saw and the field written.</summary>
     public IReadOnlyList<RunTag> TagFields { get; init; } = [];
     public string? Model { get; init; }
@@ -45,8 +58,13 @@ public sealed record ReclassificationRun
     public int Chunks { get; init; }
     public int ChunksDone { get; init; }
     public IReadOnlyList<FailedChunk> FailedChunks { get; init; } = [];
+    /// <summary>Documents the chunks embedded (not cached) and read from the embedding cache; together, the documents scored.</summary>
     public long DocumentsEmbedded { get; init; }
     public long EmbeddingCacheHits { get; init; }
+
+    /// <summary>Documents the planner embedded (statistics sample and lexical hits not cached yet; the chunks then find them cached) and read from the cache.</summary>
+    public long PlanDocumentsEmbedded { get; init; }
+    public long PlanEmbeddingCacheHits { get; init; }
     public IReadOnlyList<string> RemovedFields { get; init; } = [];
     public DateTimeOffset? CreatedAt { get; init; }
     public DateTimeOffset? StartedAt { get; init; }

@@ -161,6 +161,9 @@ public sealed partial class ElasticsearchCatalogIndex(
     public Task<SearchResult> SearchAsync(SearchQuery query, CancellationToken cancellationToken) =>
         ElasticsearchSearch.SearchAsync(client, _index, query, Budget, cancellationToken);
 
+    public Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, CancellationToken cancellationToken) =>
+        ElasticsearchLexicalSearch.SearchAsync(client, _index, texts, top, cancellationToken);
+
     private static partial class Log
     {
         [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "Elasticsearch index {Index} created with the catalog mapping")]

@@ -35,6 +35,41 @@ internal static class ElasticsearchDocuments
 
         doc[CatalogJson.ClassificationModel] = update.ModelId;
         doc[CatalogJson.ClassifiedAt] = CatalogJson.FormatTimestamp(update.ClassifiedAt);
+        if (Parts(update) is { } parts)
+        {
+            doc[CatalogJson.ClassifiedParts] = parts;
+        }
+
         return doc;
+    }
+
+    /// <summary>
+    /// The <c>classified_parts</c> of a partial doc (Elasticsearch merges objects, so only the named
+    /// fields change): the parts of each scored field, and null for removed fields and for scored
+    /// fields that come without parts (their old parts no longer explain them). Null when there are no
+    /// parts and nothing removed: a write without parts leaves the old parts, which the explanation
+    /// ignores once their recorded score differs from the field's.
+    /// </summary>
+    private static JsonObject? Parts(ClassificationUpdate update)
+    {
+        if (update.Parts is not { Count: > 0 } && update.RemoveFields is not { Count: > 0 })
+        {
+            return null;
+        }
+
+        var parts = new JsonObject();
+        foreach (var field in update.RemoveFields ?? [])
+        {
+            parts[field] = null;
+        }
+
+        foreach (var field in update.Scores.Keys.Order(StringComparer.Ordinal))
+        {
+            parts[field] = update.Parts?.GetValueOrDefault(field) is { } values
+                ? new JsonObject(values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)))
+                : null;
+        }
+
+        return parts;
     }
 }

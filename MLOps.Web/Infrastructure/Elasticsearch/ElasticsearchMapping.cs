@@ -7,7 +7,8 @@ namespace MLOps.Web.Infrastructure.Elasticsearch;
 /// The catalog index's settings and mapping: a <c>lowercase</c> normalizer, a dynamic template that
 /// maps every <c>classification_*</c> field (except <c>classification_model</c>) to <c>float</c>,
 /// English-analysed text fields, genres as keywords through the normalizer (case-insensitive filter),
-/// <c>classified_at</c> a date.
+/// <c>classified_at</c> a date, <c>classified_parts</c> (the parts of each score) stored in the source only
+/// (<c>enabled: false</c>: not parsed, not indexed, not matched by the dynamic template).
 /// </summary>
 internal static class ElasticsearchMapping
 {
@@ -28,5 +29,6 @@ internal static class ElasticsearchMapping
                 .Keyword(k => k.Name(CatalogJson.Genres).Normalizer("lowercase"))
                 .Keyword(k => k.Name(CatalogJson.ReleaseDate))
                 .Keyword(k => k.Name(CatalogJson.ClassificationModel))
-                .Date(d => d.Name(CatalogJson.ClassifiedAt))));
+                .Date(d => d.Name(CatalogJson.ClassifiedAt))
+                .Object<object>(o => o.Name(CatalogJson.ClassifiedParts).Enabled(false))));
 }

@@ -229,6 +229,12 @@ public sealed class LuceneCatalogIndex : ICatalogIndex, IDisposable
         return Task.FromResult(WithSearcher(s => LuceneSearch.Search(s, query, _budget, cancellationToken)));
     }
 
+    public Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(WithSearcher(s => LuceneLexicalSearch.Search(s, _analyzer, texts, top, cancellationToken)));
+    }
+
     public void Dispose()
     {
         if (_disposed)

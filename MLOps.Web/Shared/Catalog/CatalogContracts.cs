@@ -21,6 +21,13 @@ public sealed class CatalogDocument
     /// <summary>When the classification fields were written (<c>classified_at</c>).</summary>
     public DateTimeOffset? ClassifiedAt { get; set; }
 
+    /// <summary>
+    /// <c>classification_&lt;tag&gt;</c> -> the parts its score was made of (<see cref="ScorePartNames"/>:
+    /// cosine, semantic z, BM25, match, fused...), stored with the document (<c>classified_parts</c>,
+    /// not indexed) so that explanations can show them.
+    /// </summary>
+    public Dictionary<string, IReadOnlyDictionary<string, float>> ClassificationParts { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Fields from the import that the catalog does not interpret, kept as they are.</summary>
     public Dictionary<string, JsonElement> Extra { get; set; } = new(StringComparer.Ordinal);
 
@@ -35,12 +42,14 @@ public sealed class CatalogDocument
 /// <param name="ModelId">Model version that produced the scores.</param>
 /// <param name="ClassifiedAt">When.</param>
 /// <param name="RemoveFields">Classification fields to remove (tags that left the trending set).</param>
+/// <param name="Parts">Field -> the parts of its score (stored, not indexed); a scored field without parts loses its old ones.</param>
 public sealed record ClassificationUpdate(
     string Id,
     IReadOnlyDictionary<string, float> Scores,
     string ModelId,
     DateTimeOffset ClassifiedAt,
-    IReadOnlyList<string>? RemoveFields = null);
+    IReadOnlyList<string>? RemoveFields = null,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, float>>? Parts = null);
 
 /// <summary>How to order search hits.</summary>
 public enum SearchSortKind
@@ -77,6 +86,15 @@ public sealed record SearchHit(CatalogDocument Document, float Score, string? Ex
 /// <summary>A page of hits and the total number of matches.</summary>
 public sealed record SearchResult(long Total, IReadOnlyList<SearchHit> Hits);
 
+/// <summary>A text searched for its words, at a weight (the score of its words is multiplied by it).</summary>
+public sealed record WeightedText(string Text, float Weight);
+
+/// <summary>A document's BM25 score for a lexical query.</summary>
+public sealed record LexicalHit(string Id, float Score);
+
+/// <summary>The best hits of a lexical query (score descending, ties by id) and how many documents it matched in all.</summary>
+public sealed record LexicalResult(IReadOnlyList<LexicalHit> Hits, long Total);
+
 /// <summary>The search index behind the catalog: Lucene.Net (embedded) or Elasticsearch (NEST).</summary>
 public interface ICatalogIndex
 {
@@ -99,6 +117,15 @@ public interface ICatalogIndex
     Task<long> CountAsync(CancellationToken cancellationToken);
 
     Task<SearchResult> SearchAsync(SearchQuery query, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Lexical evidence for relevance scoring: the top <paramref name="top"/> documents by BM25 of the
+    /// weighted texts over title (boost 1), overview and tagline, summed over fields and over texts
+    /// (each analysed word of a text is OR-ed; Elasticsearch: a <c>bool.should</c> of one
+    /// <c>multi_match</c> of type <c>most_fields</c> per text, boosted by its weight). No genre filter,
+    /// no user query syntax: the texts are plain words.
+    /// </summary>
+    Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, CancellationToken cancellationToken);
 }
 
 /// <summary>A document of a bulk write the index refused (e.g. an Elasticsearch mapping error), and why.</summary>

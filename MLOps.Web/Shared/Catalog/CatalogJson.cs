@@ -24,6 +24,9 @@ public static class CatalogJson
     public const string ClassificationModel = "classification_model";
     public const string ClassifiedAt = "classified_at";
 
+    /// <summary>The parts of each classification score: stored with the document, not indexed (Elasticsearch: <c>enabled: false</c>).</summary>
+    public const string ClassifiedParts = "classified_parts";
+
     /// <summary>Longest id accepted (Elasticsearch's <c>_id</c> limit is 512 bytes).</summary>
     public const int MaxIdLength = 512;
 
@@ -109,6 +112,9 @@ public static class CatalogJson
             case ClassifiedAt:
                 doc.ClassifiedAt = CatalogJsonFields.ReadTimestamp(p.Value);
                 break;
+            case ClassifiedParts:
+                ScorePartsJson.Read(doc.ClassificationParts, p.Value);
+                break;
             case var name when IsScoreField(name):
                 CatalogJsonFields.ReadScore(doc, p);
                 break;
@@ -177,6 +183,7 @@ public static class CatalogJson
             writer.WriteString(ClassifiedAt, FormatTimestamp(at));
         }
 
+        ScorePartsJson.Write(writer, doc.ClassificationParts);
         writer.WriteEndObject();
     }
 
@@ -217,6 +224,12 @@ public static class CatalogJson
             merged[k] = v;
         }
 
+        var parts = new Dictionary<string, IReadOnlyDictionary<string, float>>(existing.ClassificationParts, StringComparer.Ordinal);
+        foreach (var (k, v) in incoming.ClassificationParts)
+        {
+            parts[k] = v;
+        }
+
         return new CatalogDocument
         {
             Id = incoming.Id,
@@ -227,6 +240,7 @@ public static class CatalogJson
             ReleaseDate = incoming.ReleaseDate,
             Extra = incoming.Extra,
             Classifications = merged,
+            ClassificationParts = parts,
             ClassificationModel = incoming.ClassificationModel ?? existing.ClassificationModel,
             ClassifiedAt = incoming.ClassifiedAt ?? existing.ClassifiedAt,
         };
@@ -240,12 +254,21 @@ public static class CatalogJson
             foreach (var field in remove)
             {
                 doc.Classifications.Remove(field);
+                doc.ClassificationParts.Remove(field);
             }
         }
 
         foreach (var (field, score) in update.Scores)
         {
             doc.Classifications[field] = score;
+            if (update.Parts?.GetValueOrDefault(field) is { } parts)
+            {
+                doc.ClassificationParts[field] = parts;
+            }
+            else
+            {
+                doc.ClassificationParts.Remove(field);
+            }
         }
 
         doc.ClassificationModel = update.ModelId;

@@ -1,0 +1,85 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using MLOps.Web.Infrastructure.Lucene;
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Tests.Support;
+
+namespace MLOps.Web.Tests.Unit.Catalog;
+
+/// <summary>The lexical evidence query on a real Lucene index in a temp folder.</summary>
+public sealed class LuceneLexicalSearchTests : IDisposable
+{
+    private readonly string _path = TempDirectory.Create("lucene-lexical");
+    private readonly LuceneCatalogIndex _index;
+
+    public LuceneLexicalSearchTests() => _index = new LuceneCatalogIndex(_path, NullLogger<LuceneCatalogIndex>.Instance);
+
+    public void Dispose()
+    {
+        _index.Dispose();
+        Directory.Delete(_path, recursive: true);
+    }
+
+    private static CatalogDocument Doc(string id, string title, string overview, string? tagline = null) =>
+        new() { Id = id, Title = title, Overview = overview, Tagline = tagline };
+
+    private async Task IndexAsync()
+    {
+        await _index.IndexAsync(
+        [
+            Doc("m1", "The Heist", "A crew plans one last heist of a casino vault.", "One last job."),
+            Doc("m2", "Vault", "Robbers break into a bank; the heist goes wrong."),
+            Doc("m3", "Snow Day", "Kids build a fort and wait for the plows."),
+            Doc("m4", "Heists", "Two heists in one night."),
+            Doc("b2", "Twins", "A heist."),
+            Doc("b1", "Twins", "A heist."),
+            Doc("m5", "Boxing Day", "A family opens presents; nobody boxes."),
+        ], CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task A_text_scores_the_sum_of_its_words_bm25_over_title_overview_and_tagline_with_no_title_boost()
+    {
+        await IndexAsync();
+        var lexical = await _index.LexicalSearchAsync([new WeightedText("heist", 1f)], 100, CancellationToken.None);
+
+        // The same fields queried one by one, unboosted (explicit fields take no boost in the q= syntax): the sum is the score.
+        var perField = await _index.SearchAsync(new SearchQuery { Text = "title:heist OR overview:heist OR tagline:heist", Size = 100 }, CancellationToken.None);
+        var expected = perField.Hits.ToDictionary(h => h.Document.Id, h => h.Score);
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), lexical.Hits.Select(h => h.Id).Order(StringComparer.Ordinal));
+        Assert.All(lexical.Hits, h => Assert.Equal(expected[h.Id], h.Score, 5));
+        Assert.Equal(5, lexical.Total); // m1, m2, m4 (heists -> heist), b1, b2
+
+        // Score descending, ties (identical documents) by id in ordinal order.
+        Assert.Equal([.. lexical.Hits.OrderByDescending(h => h.Score).ThenBy(h => h.Id, StringComparer.Ordinal)], lexical.Hits);
+        Assert.True(lexical.Hits.Select(h => h.Id).ToList().IndexOf("b1") < lexical.Hits.Select(h => h.Id).ToList().IndexOf("b2"));
+    }
+
+    [Fact]
+    public async Task Weights_multiply_a_texts_score_and_texts_add_up()
+    {
+        await IndexAsync();
+        var one = (await _index.LexicalSearchAsync([new WeightedText("heist", 1f)], 100, CancellationToken.None)).Hits.ToDictionary(h => h.Id, h => h.Score);
+        var vault = (await _index.LexicalSearchAsync([new WeightedText("vault", 1f)], 100, CancellationToken.None)).Hits.ToDictionary(h => h.Id, h => h.Score);
+        var both = await _index.LexicalSearchAsync([new WeightedText("heist", 2f), new WeightedText("vault", 0.5f)], 100, CancellationToken.None);
+
+        Assert.All(both.Hits, h => Assert.Equal((2 * one.GetValueOrDefault(h.Id)) + (0.5f * vault.GetValueOrDefault(h.Id)), h.Score, 4));
+        Assert.Contains(both.Hits, h => h.Id == "m2" && vault.ContainsKey("m2") && one.ContainsKey("m2"));
+    }
+
+    [Fact]
+    public async Task Top_cuts_the_hits_not_the_total_and_texts_without_words_match_nothing()
+    {
+        await IndexAsync();
+        var top2 = await _index.LexicalSearchAsync([new WeightedText("heist", 1f)], 2, CancellationToken.None);
+        Assert.Equal(2, top2.Hits.Count);
+        Assert.Equal(5, top2.Total);
+
+        var none = await _index.LexicalSearchAsync([new WeightedText("the of and", 1f), new WeightedText("heist", 0f), new WeightedText(" ", 1f)], 10, CancellationToken.None);
+        Assert.Empty(none.Hits);
+        Assert.Equal(0, none.Total);
+
+        // English stemming as in search: "boxing" also matches "boxes" and "Boxing" (the reason the pipeline adds "boxer").
+        var boxing = await _index.LexicalSearchAsync([new WeightedText("boxing", 1f)], 10, CancellationToken.None);
+        Assert.Equal(["m5"], boxing.Hits.Select(h => h.Id));
+    }
+}

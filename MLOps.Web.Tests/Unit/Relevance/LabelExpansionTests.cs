@@ -1,0 +1,52 @@
+using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Relevance;
+
+namespace MLOps.Web.Tests.Unit.Relevance;
+
+public sealed class LabelExpansionTests
+{
+    [Theory]
+    [InlineData("#HeistMovies", true, new[] { "heist" })]
+    [InlineData("#BankRobbery", true, new[] { "bank", "robbery" })]
+    [InlineData("#MovieNight", true, new[] { "movie", "night" })] // nothing but filler: every word is kept
+    [InlineData("#HeistMovies", false, new[] { "heistmovies" })]
+    [InlineData("sharks", true, new[] { "sharks" })]
+    public void The_lexical_words_are_the_label_words_without_filler(string tag, bool split, string[] expected) =>
+        Assert.Equal(expected, LabelExpansion.Words(tag, split));
+
+    [Theory]
+    [InlineData("boxing", new[] { "boxing", "boxings", "boxer", "boxers" })]
+    [InlineData("horses", new[] { "horses", "horse" })]
+    [InlineData("ghosts", new[] { "ghosts", "ghost" })]
+    [InlineData("robbery", new[] { "robbery", "robberies" })]
+    [InlineData("boxes", new[] { "boxes", "box" })]
+    [InlineData("running", new[] { "running", "runnings", "runner", "runners", "runer" })]
+    public void Morphological_variants_follow_the_rules(string word, string[] expected) =>
+        Assert.Equal(expected, LabelExpansion.MorphVariants(word));
+
+    [Fact]
+    public void Only_variants_with_a_new_english_stem_are_added_to_the_core_query()
+    {
+        // "boxing" stems to "box"; "boxer" is a new stem; "boxings" and "boxers" fold into those.
+        var texts = LabelExpansion.CoreTexts(["boxing"], variants: true);
+        Assert.Equal([new WeightedText("boxing", 1f), new WeightedText("boxer", 1f)], texts);
+
+        // "sharks" and "shark" share the stem: nothing is added.
+        Assert.Equal([new WeightedText("sharks", 1f)], LabelExpansion.CoreTexts(["sharks"], variants: true));
+        Assert.Equal([new WeightedText("boxing", 1f)], LabelExpansion.CoreTexts(["boxing"], variants: false));
+        // "banks" and "robberies" stem like "bank" and "robbery": a multi-word label gains nothing either.
+        Assert.Equal([new WeightedText("bank robbery", 1f)], LabelExpansion.CoreTexts(["bank", "robbery"], variants: true));
+    }
+
+    [Fact]
+    public void Stream_variants_become_weighted_texts_without_repeating_the_core_words()
+    {
+        var core = LabelExpansion.CoreTexts(["heist"], variants: true);
+        var stream = LabelExpansion.StreamTexts(["#BankRobbery", "heists", "#Heist", "the", ""], core, 0.5f);
+
+        // "heists" and "#Heist" stem like the core word "heist"; "the" is a stop word: no text.
+        Assert.Equal([new WeightedText("bank robbery", 0.5f)], stream);
+        Assert.Empty(LabelExpansion.StreamTexts(["#BankRobbery"], core, 0f));
+        Assert.Empty(LabelExpansion.StreamTexts(null, core, 0.5f));
+    }
+}

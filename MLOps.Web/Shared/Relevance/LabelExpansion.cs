@@ -1,0 +1,137 @@
+using Lucene.Net.Analysis.En;
+using Lucene.Net.Analysis.TokenAttributes;
+using MLOps.Web.Shared.Catalog;
+
+namespace MLOps.Web.Shared.Relevance;
+
+/// <summary>
+/// A tag's lexical query: the hashtag split into words (filler words dropped), morphological variants
+/// whose English stem is new (boxing -> boxer), and the variants seen with the tag in the stream. The
+/// core texts (the tag's own words and their variants) decide the match test; stream variants only
+/// add BM25 evidence.
+/// </summary>
+public static class LabelExpansion
+{
+    /// <summary>Words that carry no topic in a hashtag ("#HeistMovies" is about heists). Dropped from the lexical query only, never from the hypothesis.</summary>
+    public static readonly IReadOnlySet<string> FillerWords = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "movie", "movies", "film", "films", "cinema", "night", "tv", "show", "watch", "week", "day", "season", "the", "of", "and",
+    };
+
+    private static readonly EnglishAnalyzer Analyzer = new(CatalogQuerySyntax.Version);
+
+    /// <summary>The tag's words for the lexical query: the label's words without filler (all of them when nothing else is left); unsplit, the label as one word.</summary>
+    public static IReadOnlyList<string> Words(string label, bool splitWords)
+    {
+        var words = LabelNaming.ToLabel(label).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (!splitWords)
+        {
+            return words.Length == 0 ? [] : [string.Concat(words)];
+        }
+
+        var kept = words.Where(w => !FillerWords.Contains(w)).Distinct(StringComparer.Ordinal).ToList();
+        return kept.Count > 0 ? kept : [.. words.Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Rule-based variants of one English word: -ies -> -y; -sses/-xes/-ches/-shes drop "es"; -ses drops
+    /// "s"; another final -s is dropped, else -s / -es / -ies is added; -ing -> -er and -ers (and the
+    /// undoubled -er: "boxing" -> "boxer", "running" -> "runner", "runer"). The word itself comes first.
+    /// </summary>
+    public static IReadOnlyList<string> MorphVariants(string word)
+    {
+        var w = word.ToLowerInvariant();
+        var v = new List<string> { w };
+        void Add(string s)
+        {
+            if (s.Length > 2 && !v.Contains(s))
+            {
+                v.Add(s);
+            }
+        }
+
+        if (w.EndsWith("ies", StringComparison.Ordinal)) { Add(w[..^3] + "y"); }
+        else if (w.EndsWith("sses", StringComparison.Ordinal) || w.EndsWith("xes", StringComparison.Ordinal) || w.EndsWith("ches", StringComparison.Ordinal) || w.EndsWith("shes", StringComparison.Ordinal)) { Add(w[..^2]); }
+        else if (w.EndsWith("ses", StringComparison.Ordinal)) { Add(w[..^1]); }
+        else if (w.EndsWith('s') && !w.EndsWith("ss", StringComparison.Ordinal)) { Add(w[..^1]); }
+        else { Add(Plural(w)); }
+
+        if (w.EndsWith("ing", StringComparison.Ordinal) && w.Length > 5)
+        {
+            var stem = w[..^3];
+            Add(stem + "er");
+            Add(stem + "ers");
+            if (stem.Length > 2 && stem[^1] == stem[^2])
+            {
+                Add(stem[..^1] + "er");
+            }
+        }
+
+        return v;
+    }
+
+    /// <summary>The core texts: the words at weight 1, then each variant whose stem no earlier text has, at weight 1.</summary>
+    public static IReadOnlyList<WeightedText> CoreTexts(IReadOnlyList<string> words, bool variants)
+    {
+        if (words.Count == 0)
+        {
+            return [];
+        }
+
+        var texts = new List<WeightedText> { new(string.Join(' ', words), 1f) };
+        if (!variants)
+        {
+            return texts;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var candidate in words.SelectMany(MorphVariants))
+        {
+            var stems = Stems(candidate);
+            if (stems.Count == 0 || !seen.Add(string.Join(' ', stems)) || words.Contains(candidate, StringComparer.Ordinal))
+            {
+                continue;
+            }
+
+            texts.Add(new WeightedText(candidate, 1f));
+        }
+
+        return texts;
+    }
+
+    /// <summary>The stream variants as texts at <paramref name="weight"/> (each as its words; duplicates of the core words left out).</summary>
+    public static IReadOnlyList<WeightedText> StreamTexts(IReadOnlyList<string>? variants, IReadOnlyList<WeightedText> core, float weight)
+    {
+        if (variants is not { Count: > 0 } || weight <= 0f)
+        {
+            return [];
+        }
+
+        var known = core.Select(t => string.Join(' ', Stems(t.Text))).ToHashSet(StringComparer.Ordinal);
+        return [.. variants
+            .Select(v => LabelNaming.ToLabel(v))
+            .Where(v => v.Length > 0 && Stems(v).Count > 0 && known.Add(string.Join(' ', Stems(v))))
+            .Select(v => new WeightedText(v, weight))];
+    }
+
+    /// <summary>The English-analysed stems of a text, as the catalog index analyses title, overview and tagline.</summary>
+    public static IReadOnlyList<string> Stems(string text)
+    {
+        var stems = new List<string>();
+        using var stream = Analyzer.GetTokenStream(CatalogJson.Overview, text);
+        var term = stream.AddAttribute<ICharTermAttribute>();
+        stream.Reset();
+        while (stream.IncrementToken())
+        {
+            stems.Add(term.ToString());
+        }
+
+        stream.End();
+        return stems;
+    }
+
+    private static string Plural(string w) =>
+        w.EndsWith('y') && w.Length > 3 && !"aeiou".Contains(w[^2], StringComparison.Ordinal) ? w[..^1] + "ies"
+        : w.EndsWith('s') || w.EndsWith('x') || w.EndsWith("ch", StringComparison.Ordinal) ? w + "es"
+        : w + "s";
+}
