@@ -173,9 +173,32 @@ public sealed record ReclassifyBenchCommand(IReadOnlyList<string> ColdLabels, IR
                 run.DocsPerSecond ?? double.NaN, (run.DurationSeconds ?? double.NaN) / floor.Seconds, cpu, cpu / floor.CpuSeconds));
         }
 
+        await WriteSplitAsync(output, floor, runs);
+
         // The machine may be shared: CPU time of this process is the figure other load disturbs least.
         await output.WriteLineAsync();
         await output.WriteLineAsync(string.Format(c, "Process CPU time covers the whole process (Hangfire, trending ingest, Lucene) from trigger to done; load average at the end {0}.", LoadAverage()));
+    }
+
+    /// <summary>Where each run's wall time went (<see cref="RunSplit"/>), in seconds, beside the inference-only floor.</summary>
+    private static async Task WriteSplitAsync(TextWriter output, Floor floor, (string Name, Measured Measured)[] runs)
+    {
+        var c = CultureInfo.InvariantCulture;
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("Where the run's time went (s; chunk phases summed over chunks; outside chunks = run wall - plan - chunks: scheduling, bookkeeping, waits):");
+        await output.WriteLineAsync();
+        await output.WriteLineAsync("| run | wall | plan | read | lease wait | inference | cache | score | index write | outside chunks | inference / inference-only |");
+        await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var (name, (run, _, _)) in runs)
+        {
+            if (run.Split is not { } s)
+            {
+                continue;
+            }
+
+            await output.WriteLineAsync(string.Format(c, "| {0} | {1:F2} | {2:F2} | {3:F2} | {4:F2} | {5:F2} | {6:F2} | {7:F2} | {8:F2} | {9:F2} | {10:F2} |",
+                name, run.DurationSeconds ?? double.NaN, s.Plan, s.Read, s.Lease, s.Embed, s.Cache, s.Score, s.Write, s.OutsideChunks, s.Embed / floor.Seconds));
+        }
     }
 
     private static double CpuSeconds()

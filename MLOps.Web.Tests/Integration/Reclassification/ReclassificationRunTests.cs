@@ -178,6 +178,9 @@ public sealed class ReclassificationRunTests
         var first = await ReclassificationAppFactory.WaitForRunAsync(client, (await ReclassificationAppFactory.StartAsync(client, "christmas")).JobId);
         Assert.Equal(23, first.DocumentsEmbedded);
         Assert.Equal(23, scorer.CountEmbedded(IsDocument));
+        var split = Assert.IsType<RunSplit>(first.Split);
+        Assert.True(split.Chunks > 0 && split.Embed >= 0 && split.Write >= 0 && split.Read >= 0, $"split {split}");
+        Assert.True(split.Read + split.Lease + split.Embed + split.Cache + split.Score + split.Write <= split.Chunks + 0.01, $"phases beyond the chunks' time: {split}");
 
         var second = await ReclassificationAppFactory.WaitForRunAsync(client, (await ReclassificationAppFactory.StartAsync(client, "ocean", "#SpaceRace")).JobId);
         Assert.Equal(RunStatus.Succeeded, second.Status);
@@ -463,8 +466,16 @@ public sealed class ReclassificationRunTests
         var code = await bench.MeasureAsync(factory.Services, output, CancellationToken.None);
 
         Assert.True(code == 0, output.ToString());
-        var rows = output.ToString().Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
+        var tables = output.ToString().Replace("\r", "", StringComparison.Ordinal).Split("\n\n")
+            .Select(block => block.Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList())
+            .Where(t => t.Count > 0).ToList();
+        Assert.Equal(2, tables.Count); // the runs, then where their time went
+        var rows = tables[0];
         Assert.Equal(4, rows.Count); // header + inference only + cold + warm
+        var split = tables[1];
+        Assert.Equal(3, split.Count); // header + cold + warm
+        var warmSplit = split.Single(r => r.StartsWith("| warm ", StringComparison.Ordinal)).Split('|', StringSplitOptions.TrimEntries);
+        Assert.Equal("0.00", warmSplit[6]); // no inference: every vector came from the cache
         var warm = rows.Single(r => r.StartsWith("| warm ", StringComparison.Ordinal)).Split('|', StringSplitOptions.TrimEntries);
         Assert.Equal("1", warm[2]); // one tag
         Assert.Equal("12", warm[3]); // documents

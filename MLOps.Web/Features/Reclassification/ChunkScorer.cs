@@ -9,6 +9,12 @@ public sealed record ChunkScores(float[][] Scores, int Embedded, int CacheHits)
 {
     /// <summary><c>Parts[document][tag]</c>: what each score was made of; null without tag plans.</summary>
     public IReadOnlyDictionary<string, float>[][]? Parts { get; init; }
+
+    /// <summary>Time in the model (document inference; a cross-encoder's whole scoring), in ms.</summary>
+    public double EmbedMilliseconds { get; init; }
+
+    /// <summary>Time in the embedding cache (lookups and writes), in ms.</summary>
+    public double CacheMilliseconds { get; init; }
 }
 
 /// <summary>
@@ -36,14 +42,15 @@ public sealed class ChunkScorer(IEmbeddingCache cache)
         var texts = documents.Select(d => d.ClassificationText).ToArray();
         if (scorer is not IEmbeddingScorer embedding)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var scores = await scorer.ScoreAsync(texts, [.. tags.Select(t => t.Label)], new ZeroShotOptions(MultiLabel: true, hypothesisTemplate), cancellationToken);
-            return new ChunkScores(scores, documents.Count, 0);
+            return new ChunkScores(scores, documents.Count, 0) { EmbedMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds };
         }
 
         var vectors = await CachedEmbeddings.GetAsync(embedding, cache, texts, cancellationToken);
         if (plans is { } planned && planned.Count == tags.Count)
         {
-            return Planned(embedding, documents, planned, vectors);
+            return Planned(embedding, documents, planned, vectors) with { EmbedMilliseconds = vectors.EmbedMilliseconds, CacheMilliseconds = vectors.CacheMilliseconds };
         }
 
         var hypotheses = await embedding.EmbedAsync([.. tags.Select(t => embedding.Hypothesis(t.Label, hypothesisTemplate))], cancellationToken);
@@ -53,7 +60,7 @@ public sealed class ChunkScorer(IEmbeddingCache cache)
             result[i] = embedding.ScoreEmbeddings(vectors.Vectors[i], hypotheses);
         }
 
-        return new ChunkScores(result, vectors.Embedded, vectors.CacheHits);
+        return new ChunkScores(result, vectors.Embedded, vectors.CacheHits) { EmbedMilliseconds = vectors.EmbedMilliseconds, CacheMilliseconds = vectors.CacheMilliseconds };
     }
 
     private static ChunkScores Planned(IEmbeddingScorer scorer, IReadOnlyList<CatalogDocument> documents, IReadOnlyList<TagPlan> plans, CachedVectors vectors)

@@ -92,8 +92,11 @@ public sealed class ReclassificationChunkJob(
         var ids = await runs.GetChunkIdsAsync(plan.RunId, chunk, cancellationToken);
         var documents = ids.Count == 0 ? [] : await index.GetManyAsync(ids, cancellationToken);
         var tagPlans = await runs.GetTagPlansAsync(plan.RunId, cancellationToken);
+        var read = Stopwatch.GetTimestamp();
         using var lease = await scorers.AcquireAsync(plan.ModelId, cancellationToken);
+        var leased = Stopwatch.GetTimestamp();
         var scored = await chunkScorer.ScoreAsync(lease.Scorer, documents, plan.Tags, plan.HypothesisTemplate, tagPlans, cancellationToken);
+        var scoredAt = Stopwatch.GetTimestamp();
 
         var now = time.GetUtcNow();
         var updates = Updates(plan, documents, scored, now);
@@ -109,10 +112,27 @@ public sealed class ReclassificationChunkJob(
             await runs.TrackUnknownFieldsAsync(unknown, now, cancellationToken);
         }
 
-        var stats = new ChunkStats(documents.Count, scored.Embedded, scored.CacheHits, Stopwatch.GetElapsedTime(started).TotalMilliseconds, server);
+        var stats = new ChunkStats(documents.Count, scored.Embedded, scored.CacheHits, Stopwatch.GetElapsedTime(started).TotalMilliseconds, server)
+        {
+            Phases = Phases(started, read, leased, scoredAt, scored),
+        };
         await runs.CompleteChunkAsync(plan.RunId, chunk, stats, cancellationToken);
         ReclassificationLog.ChunkDone(logger, plan.RunId, chunk, stats.Documents, stats.Embedded, stats.CacheHits, stats.Milliseconds);
         await CompleteRunWhenLastAsync(plan, cancellationToken);
+    }
+
+    /// <summary>The chunk's time by phase (<see cref="ChunkPhases"/>), from the timestamps between its steps.</summary>
+    private static ChunkPhases Phases(long started, long read, long leased, long scored, ChunkScores scores)
+    {
+        static double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+        var scoring = Ms(leased, scored);
+        return new ChunkPhases(
+            Read: Ms(started, read),
+            Lease: Ms(read, leased),
+            Embed: scores.EmbedMilliseconds,
+            Cache: scores.CacheMilliseconds,
+            Score: Math.Max(0, scoring - scores.EmbedMilliseconds - scores.CacheMilliseconds),
+            Write: Ms(scored, Stopwatch.GetTimestamp()));
     }
 
     /// <summary>The last chunk records the run, so the history is right even while the coordinator is away.</summary>

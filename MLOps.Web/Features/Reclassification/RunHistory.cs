@@ -52,6 +52,7 @@ public sealed class RunHistory(IRunRepository runs, JobStorage storage, TimeProv
             Fields = [.. plan.Tags.Select(t => t.Field)],
             Scoring = plan.Scoring,
             PlanMilliseconds = plan.Scoring.Count > 0 ? Math.Round(plan.PlanMilliseconds, 1) : null,
+            Split = RunSplits.Of(plan, progress, duration),
             TagFields = plan.Tags,
             Model = plan.ModelId,
             Documents = plan.TotalDocuments,

@@ -32,8 +32,27 @@ public sealed record RunPlan
     public int ChunkCount => ChunkSizes.Count;
 }
 
-/// <summary>What one chunk did.</summary>
-public sealed record ChunkStats(int Documents, int Embedded, int CacheHits, double Milliseconds, string? Server);
+/// <summary>What one chunk did; <see cref="Phases"/> is null for chunks recorded before phases were timed.</summary>
+public sealed record ChunkStats(int Documents, int Embedded, int CacheHits, double Milliseconds, string? Server)
+{
+    public ChunkPhases? Phases { get; init; }
+}
+
+/// <summary>
+/// Where a chunk's time went, in ms: reading its ids, documents and tag plans (<paramref name="Read"/>),
+/// waiting for the model lease (<paramref name="Lease"/>), document inference (<paramref name="Embed"/>),
+/// the embedding cache (<paramref name="Cache"/>), scoring from the vectors and plans
+/// (<paramref name="Score"/>), the index's bulk update (<paramref name="Write"/>).
+/// </summary>
+public sealed record ChunkPhases(double Read, double Lease, double Embed, double Cache, double Score, double Write);
+
+/// <summary>
+/// Where a run's time went, in seconds, summed over its chunks (<see cref="ChunkPhases"/>), beside
+/// planning and the rest of the run's wall time: <see cref="OutsideChunks"/> = duration − planning −
+/// the chunks' own time, i.e. job scheduling, bookkeeping and waits between chunks (negative when
+/// chunks ran in parallel).
+/// </summary>
+public sealed record RunSplit(double Plan, double Read, double Lease, double Embed, double Cache, double Score, double Write, double Chunks, double OutsideChunks);
 
 /// <summary>A chunk that failed after its retries.</summary>
 public sealed record FailedChunk(int Chunk, string? JobId, string? Error);
@@ -50,6 +69,10 @@ public sealed record ReclassificationRun
     /// <summary>Per tag, what the relevance planner searched and found: lexical query and hits, feedback documents, cosine mean and sd, fusion weights.</summary>
     public IReadOnlyList<TagPlanSummary> Scoring { get; init; } = [];
     public double? PlanMilliseconds { get; init; }
+
+    /// <summary>Where the run's time went (<see cref="RunSplit"/>); null until a chunk with timed phases finished.</summary>
+    public RunSplit? Split { get; init; }
+
     /// <summary>Each tag (topic) the run scores: its key, the label the model saw and the field written.</summary>
     public IReadOnlyList<RunTag> TagFields { get; init; } = [];
     public string? Model { get; init; }

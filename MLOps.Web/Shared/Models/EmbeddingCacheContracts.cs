@@ -46,7 +46,14 @@ public sealed class NoEmbeddingCache : IEmbeddingCache
 }
 
 /// <summary>Vectors of some texts, and how many needed inference (distinct texts) or came from the cache.</summary>
-public sealed record CachedVectors(float[][] Vectors, int Embedded, int CacheHits);
+public sealed record CachedVectors(float[][] Vectors, int Embedded, int CacheHits)
+{
+    /// <summary>Time in the model's inference (the missing texts), in ms.</summary>
+    public double EmbedMilliseconds { get; init; }
+
+    /// <summary>Time reading and writing the cache (keys hashed, vectors looked up and stored), in ms.</summary>
+    public double CacheMilliseconds { get; init; }
+}
 
 /// <summary>Embeddings read from the cache, the missing ones computed through the model's batched inference and cached.</summary>
 public static class CachedEmbeddings
@@ -59,6 +66,8 @@ public static class CachedEmbeddings
             return new CachedVectors([], 0, 0);
         }
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var embedMs = 0.0;
         var sha = scorer.Model.Sha256;
         var keys = texts.Select(EmbeddingCacheKey.ForText).ToArray();
         var vectors = await cache.GetManyAsync(sha, keys, cancellationToken);
@@ -75,7 +84,9 @@ public static class CachedEmbeddings
         if (missing.Count > 0)
         {
             var missingKeys = missing.Keys.ToArray();
+            var embedding = System.Diagnostics.Stopwatch.GetTimestamp();
             var computed = await scorer.EmbedAsync([.. missing.Values.Select(i => texts[i])], cancellationToken);
+            embedMs = System.Diagnostics.Stopwatch.GetElapsedTime(embedding).TotalMilliseconds;
             await cache.PutManyAsync(sha, missingKeys, computed, cancellationToken);
             var byKey = new Dictionary<string, float[]>(StringComparer.Ordinal);
             for (var j = 0; j < missingKeys.Length; j++)
@@ -89,6 +100,7 @@ public static class CachedEmbeddings
             }
         }
 
-        return new CachedVectors(vectors!, missing.Count, hits);
+        var totalMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return new CachedVectors(vectors!, missing.Count, hits) { EmbedMilliseconds = embedMs, CacheMilliseconds = totalMs - embedMs };
     }
 }
