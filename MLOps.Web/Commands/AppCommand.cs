@@ -22,8 +22,11 @@ public abstract record AppCommand
                                                         inference-only, cold and warm runs over the index
           bench relevance [--catalog <movies.jsonl>] [--judgments <dir>] [--registry dir] [--model id] [--cache dir] [--rows all|parts]
                                                         NDCG@10 of BM25, today's cosine and each relevance part on judged tags
-          bench embed [--data file] [--limit n] [--model id] [--registry dir] [--batches 1,8,32] [--spinning on|off]
-          bench accuracy [--data file] [--limit n] [--registry dir] [--spinning on|off]
+          bench embed [--data file] [--limit n] [--model id] [--registry dir] [--batches 1,8,32] [--bucketing on|off|both] [session]
+          bench accuracy [--data file] [--limit n] [--registry dir] [--models id,id] [--judgments dir] [session]
+          bench tokens [--data file] [--limit n] [--model id] [--registry dir]
+            session: [--threads n] [--spinning on|off] [--optimization all|extended|basic|disabled]
+                     [--execution sequential|parallel] [--inter-op n] [--memory-pattern on|off] [--arena on|off]
           bench latency [--data file] [--limit n] [--url http://host:port] [--requests n]
           help                                          this text
         """;
@@ -68,7 +71,7 @@ public abstract record AppCommand
     {
         if (rest.Count == 0 || rest[0].StartsWith('-'))
         {
-            throw new CommandLineException("bench: name what to measure: catalog, reclassify, relevance, embed, accuracy or latency.");
+            throw new CommandLineException("bench: name what to measure: catalog, reclassify, relevance, embed, accuracy, latency or tokens.");
         }
 
         var options = rest.Skip(1).ToList();

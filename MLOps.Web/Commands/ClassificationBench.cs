@@ -13,12 +13,12 @@ namespace MLOps.Web.Commands;
 /// figures in docs/benchmarks.md. Options (<see cref="ClassificationBenchOptions"/>, parsed by
 /// <see cref="ClassificationBenchCommand"/>): <c>--data</c> (TMDB jsonl, default
 /// ../shared/data/tmdb/tmdb_5000_movies.min.jsonl), <c>--limit</c>, <c>--model</c>, <c>--registry</c>,
-/// <c>--batches</c>, <c>--spinning</c>, <c>--url</c> and <c>--requests</c> (latency, against a running service).
+/// <c>--batches</c>, <c>--bucketing</c>, the session flags (<c>--threads</c>, <c>--spinning</c>, <c>--optimization</c>,
+/// <c>--execution</c>, <c>--inter-op</c>, <c>--memory-pattern</c>, <c>--arena</c>), <c>--models</c> and
+/// <c>--judgments</c> (accuracy), <c>--url</c> and <c>--requests</c> (latency, against a running service).
 /// </summary>
 public static class ClassificationBench
 {
-    private static readonly string[] Templates = ["This example is {}.", "This movie is about {}.", "A {} movie."];
-
     /// <summary>Runs one benchmark and prints its table to <paramref name="output"/>; returns 0, or 66 without input data.</summary>
     public static async Task<int> RunAsync(ClassificationBenchKind kind, ClassificationBenchOptions options, TextWriter output, TextWriter error, CancellationToken ct)
     {
@@ -36,10 +36,13 @@ public static class ClassificationBench
         switch (kind)
         {
             case ClassificationBenchKind.Embed:
-                await EmbedAsync(await RegistryAsync(options.Registry, ct), options, movies, output, ct);
+                await EmbedBench.RunAsync(await RegistryAsync(options.Registry, ct), options, movies.ConvertAll(m => m.Overview), output, ct);
+                break;
+            case ClassificationBenchKind.Tokens:
+                await EmbedBench.TokensAsync(await RegistryAsync(options.Registry, ct), options.Model, movies, output);
                 break;
             case ClassificationBenchKind.Accuracy:
-                await AccuracyAsync(await RegistryAsync(options.Registry, ct), options.Spinning, movies, output, ct);
+                await AccuracyBench.RunAsync(await RegistryAsync(options.Registry, ct), options, movies, JudgmentsFolder(options.Judgments, data), output, ct);
                 break;
             default:
                 await LatencyAsync(options.EffectiveUrl, movies, options.Requests, output, ct);
@@ -49,7 +52,12 @@ public static class ClassificationBench
         return 0;
     }
 
-    private sealed record Movie(string Overview, string[] Genres);
+    /// <summary>One TMDB movie: id, title, overview (non-blank) and genres.</summary>
+    internal sealed record Movie(string Id, string Title, string Overview, string[] Genres)
+    {
+        /// <summary>What the catalog classifies: title and overview, joined as <c>CatalogDocument.ClassificationText</c> joins them.</summary>
+        public string Text => string.IsNullOrWhiteSpace(Title) ? Overview : $"{Title}. {Overview}";
+    }
 
     private static List<Movie> Movies(string path, int limit)
     {
@@ -57,11 +65,14 @@ public static class ClassificationBench
         foreach (var line in File.ReadLines(path))
         {
             using var doc = JsonDocument.Parse(line);
-            var overview = doc.RootElement.TryGetProperty("overview", out var o) ? o.GetString() : null;
-            var genres = doc.RootElement.TryGetProperty("genres", out var g) ? g.EnumerateArray().Select(x => x.GetString()!).ToArray() : [];
+            var r = doc.RootElement;
+            var overview = r.TryGetProperty("overview", out var o) ? o.GetString() : null;
+            var genres = r.TryGetProperty("genres", out var g) ? g.EnumerateArray().Select(x => x.GetString()!).ToArray() : [];
+            var id = r.TryGetProperty("id", out var i) ? i.ToString() : "";
+            var title = r.TryGetProperty("title", out var t) ? t.GetString() ?? "" : "";
             if (!string.IsNullOrWhiteSpace(overview))
             {
-                movies.Add(new Movie(overview, genres));
+                movies.Add(new Movie(id, title, overview, genres));
             }
 
             if (movies.Count >= limit)
@@ -73,131 +84,42 @@ public static class ClassificationBench
         return movies;
     }
 
+    /// <summary>The dev judgments next to the TMDB data (../shared/data/judgments-dev), or the folder given.</summary>
+    private static string JudgmentsFolder(string? given, string data) =>
+        given ?? Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(data))!, "..", "judgments-dev"));
+
+    /// <summary>The built-in models and their int8 copies, written to <paramref name="root"/> (kept when their sha256 still matches).</summary>
     private static async Task<string> RegistryAsync(string root, CancellationToken ct)
     {
         root = Path.GetFullPath(root);
         var materializer = new BuiltInModelMaterializer(root, null, TimeProvider.System, NullLogger.Instance);
+        var quantized = new BuiltInQuantizedMaterializer(root, null, TimeProvider.System, NullLogger.Instance);
         foreach (var model in BuiltInModels.All)
         {
             await materializer.MaterializeAsync(model, ct);
+            await quantized.MaterializeAsync(model, ct);
         }
 
         return root;
     }
 
-    private static LoadedModel Load(string root, string id, BatchingSettings batching, bool spinning)
+    /// <summary>The ids of the built-in models and their int8 copies.</summary>
+    internal static IEnumerable<string> BuiltInIds() =>
+        BuiltInModels.All.SelectMany(b => new[] { b.Id, ModelStore.Id(ModelQuantization.QuantizedName(b.Name), BuiltInModel.Version) });
+
+    /// <summary>A registered version loaded outside any host, with the given session and batching settings.</summary>
+    internal static LoadedModel Load(string root, string id, BatchingSettings batching, OnnxSessionSettings session)
     {
         var (name, version) = (id.Split('@')[0], id.Split('@')[1]);
         var dir = Path.Combine(root, name, version);
-        var manifest = ModelManifest.Read(Path.Combine(dir, ModelManifest.FileName));
-        return LoadedModel.Load(new ModelDescriptor(id, name, version, manifest.Kind, manifest.Sha256 ?? "", dir), manifest, new OnnxSessionSettings(AllowSpinning: spinning), batching);
-    }
-
-    private static async Task EmbedAsync(string root, ClassificationBenchOptions options, List<Movie> movies, TextWriter output, CancellationToken ct)
-    {
-        var (id, spinning) = (options.Model, options.Spinning);
-        var texts = movies.ConvertAll(m => m.Overview);
-        output.WriteLine($"embedding {texts.Count} TMDB overviews with {id}, {Environment.ProcessorCount} CPUs, intra-op threads = CPU count, spinning {(spinning ? "on" : "off")}");
-        output.WriteLine("| batch | bucketing | docs/s | wall s | in Run | tokenise | tensors + pooling | other |");
-        output.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var batch in options.EffectiveBatches)
+        var manifestPath = Path.Combine(dir, ModelManifest.FileName);
+        if (!File.Exists(manifestPath))
         {
-            foreach (var bucketing in new[] { true, false })
-            {
-                var model = Load(root, id, new BatchingSettings(batch, TimeSpan.Zero, bucketing), spinning);
-                try
-                {
-                    var scorer = (IEmbeddingScorer)model.Scorer;
-                    await scorer.EmbedAsync(texts.Take(16).ToList(), ct); // warm-up
-                    var manifest = model.Manifest;
-                    var tokenizer = ModelTokenizer.Load(model.Descriptor.Directory, manifest.Tokenizer, manifest.Lowercase);
-                    var t0 = Stopwatch.GetTimestamp();
-                    foreach (var t in texts)
-                    {
-                        tokenizer.Encode(t, manifest.MaxTokens);
-                    }
-
-                    var tokenise = Stopwatch.GetElapsedTime(t0);
-                    model.Timings.Reset();
-                    var w0 = Stopwatch.GetTimestamp();
-                    await scorer.EmbedAsync(texts, ct);
-                    var wall = Stopwatch.GetElapsedTime(w0);
-                    var timings = model.Timings;
-                    var run = timings.Run;
-                    var tensors = timings.Prepare + timings.Post;
-                    var other = wall - run - tensors - tokenise;
-                    string Share(TimeSpan part) => (part / wall).ToString("P1", CultureInfo.InvariantCulture);
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"| {batch} | {(bucketing ? "on" : "off")} | {texts.Count / wall.TotalSeconds:F1} | {wall.TotalSeconds:F1} | {Share(run)} | {Share(tokenise)} | {Share(tensors)} | {Share(other < TimeSpan.Zero ? TimeSpan.Zero : other)} |"));
-                }
-                finally
-                {
-                    await model.ReleaseAndWaitAsync();
-                }
-            }
-        }
-    }
-
-    private static async Task AccuracyAsync(string root, bool spinning, List<Movie> movies, TextWriter output, CancellationToken ct)
-    {
-        var genres = movies.SelectMany(m => m.Genres).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var labelled = movies.Where(m => m.Genres.Length > 0).ToList();
-        output.WriteLine($"zero-shot genre classification: {labelled.Count} TMDB movies, {genres.Count} genres as labels");
-        output.WriteLine("| model | template | top-1 in true genres | macro ROC-AUC | mean average precision |");
-        output.WriteLine("|---|---|---:|---:|---:|");
-        foreach (var id in BuiltInModels.All.Select(b => b.Id))
-        {
-            var model = Load(root, id, new BatchingSettings(32, TimeSpan.Zero, true), spinning);
-            try
-            {
-                var scorer = (IEmbeddingScorer)model.Scorer;
-                var docs = await scorer.EmbedAsync(labelled.ConvertAll(m => m.Overview), ct);
-                foreach (var template in Templates)
-                {
-                    var hyps = await scorer.EmbedAsync(genres.ConvertAll(g => scorer.Hypothesis(g, template)), ct);
-                    var scores = docs.Select(d => scorer.ScoreEmbeddings(d, hyps)).ToList();
-                    var top1 = labelled.Select((m, i) => m.Genres.Contains(genres[Array.IndexOf(scores[i], scores[i].Max())])).Count(x => x) / (double)labelled.Count;
-                    var auc = genres.Select((g, j) => Auc(labelled.Select((m, i) => (scores[i][j], m.Genres.Contains(g))).ToList())).Where(double.IsFinite).Average();
-                    var map = labelled.Select((m, i) => AveragePrecision(genres.Select((g, j) => (scores[i][j], m.Genres.Contains(g))).ToList())).Average();
-                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {id} | `{template}` | {top1:P1} | {auc:F3} | {map:F3} |"));
-                }
-            }
-            finally
-            {
-                await model.ReleaseAndWaitAsync();
-            }
-        }
-    }
-
-    private static double Auc(List<(float Score, bool Positive)> items)
-    {
-        var ranked = items.OrderBy(x => x.Score).ToList();
-        double pos = ranked.Count(x => x.Positive), neg = ranked.Count - pos, rankSum = 0;
-        for (var i = 0; i < ranked.Count; i++)
-        {
-            if (ranked[i].Positive)
-            {
-                rankSum += i + 1;
-            }
+            throw new CommandLineException($"model {id} is not in {root} (the built-ins and their int8 copies: {string.Join(", ", BuiltInIds())}).");
         }
 
-        return pos == 0 || neg == 0 ? double.NaN : (rankSum - (pos * (pos + 1) / 2)) / (pos * neg);
-    }
-
-    private static double AveragePrecision(List<(float Score, bool Positive)> items)
-    {
-        var ranked = items.OrderByDescending(x => x.Score).ToList();
-        double hits = 0, sum = 0;
-        for (var i = 0; i < ranked.Count; i++)
-        {
-            if (ranked[i].Positive)
-            {
-                hits++;
-                sum += hits / (i + 1);
-            }
-        }
-
-        return hits == 0 ? 0 : sum / hits;
+        var manifest = ModelManifest.Read(manifestPath);
+        return LoadedModel.Load(new ModelDescriptor(id, name, version, manifest.Kind, manifest.Sha256 ?? "", dir), manifest, session, batching);
     }
 
     private static async Task LatencyAsync(Uri url, List<Movie> movies, int requests, TextWriter output, CancellationToken ct)

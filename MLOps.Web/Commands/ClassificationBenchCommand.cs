@@ -1,3 +1,5 @@
+using MLOps.Web.Infrastructure.Onnx;
+
 namespace MLOps.Web.Commands;
 
 /// <summary>The classification benchmarks (docs/benchmarks.md).</summary>
@@ -11,6 +13,9 @@ public enum ClassificationBenchKind
 
     /// <summary><c>POST /api/classify</c> latency against a running service.</summary>
     Latency,
+
+    /// <summary>Token-length distribution of the TMDB texts under a model's tokenizer (how many a window truncates).</summary>
+    Tokens,
 }
 
 /// <summary>The options of <c>bench embed|accuracy|latency</c>; null: the benchmark's default.</summary>
@@ -22,6 +27,10 @@ public enum ClassificationBenchKind
 /// <param name="Requests">Requests per concurrency level (latency).</param>
 /// <param name="Spinning">ONNX Runtime thread spinning.</param>
 /// <param name="Batches">Batch sizes of the embed benchmark.</param>
+/// <param name="Session">ONNX Runtime session settings (null: the service's defaults with <paramref name="Spinning"/>).</param>
+/// <param name="Bucketing">Embed: length bucketing <c>on</c>, <c>off</c> or <c>both</c> (one row each).</param>
+/// <param name="Models">Accuracy: the model ids to compare (null: each built-in model and its int8 copy).</param>
+/// <param name="Judgments">Accuracy: folder of <c>&lt;tag&gt;.csv</c> judgments ranked by cosine (null: ../shared/data/judgments-dev).</param>
 public sealed record ClassificationBenchOptions(
     string? Data = null,
     int Limit = 100_000,
@@ -30,11 +39,19 @@ public sealed record ClassificationBenchOptions(
     Uri? Url = null,
     int Requests = 200,
     bool Spinning = false,
-    IReadOnlyList<int>? Batches = null)
+    IReadOnlyList<int>? Batches = null,
+    OnnxSessionSettings? Session = null,
+    string Bucketing = "both",
+    IReadOnlyList<string>? Models = null,
+    string? Judgments = null)
 {
     public static readonly Uri DefaultUrl = new("http://127.0.0.1:8080");
 
     public IReadOnlyList<int> EffectiveBatches => Batches ?? [1, 8, 32];
+
+    public OnnxSessionSettings EffectiveSession => Session ?? new OnnxSessionSettings(AllowSpinning: Spinning);
+
+    public IReadOnlyList<bool> EffectiveBucketing => Bucketing switch { "on" => [true], "off" => [false], _ => [true, false] };
 
     public Uri EffectiveUrl => Url ?? DefaultUrl;
 }
@@ -45,11 +62,15 @@ public sealed record ClassificationBenchOptions(
 /// </summary>
 public sealed record ClassificationBenchCommand(ClassificationBenchKind Which, ClassificationBenchOptions Options) : AppCommand
 {
+    /// <summary>The ONNX Runtime session flags (<c>Models:</c> settings of the service, one run at a time).</summary>
+    private static readonly string[] SessionFlags = ["spinning", "threads", "optimization", "execution", "inter-op", "memory-pattern", "arena"];
+
     private static readonly Dictionary<ClassificationBenchKind, string[]> OptionsOf = new()
     {
-        [ClassificationBenchKind.Embed] = ["data", "limit", "model", "registry", "batches", "spinning"],
-        [ClassificationBenchKind.Accuracy] = ["data", "limit", "registry", "spinning"],
+        [ClassificationBenchKind.Embed] = ["data", "limit", "model", "registry", "batches", "bucketing", .. SessionFlags],
+        [ClassificationBenchKind.Accuracy] = ["data", "limit", "registry", "models", "judgments", .. SessionFlags],
         [ClassificationBenchKind.Latency] = ["data", "limit", "url", "requests"],
+        [ClassificationBenchKind.Tokens] = ["data", "limit", "model", "registry"],
     };
 
     internal static bool TryParseKind(string text, out ClassificationBenchKind kind) =>
@@ -68,7 +89,30 @@ public sealed record ClassificationBenchCommand(ClassificationBenchKind Which, C
             Url: parsed.Option("url") is null ? null : parsed.Url("url", ClassificationBenchOptions.DefaultUrl),
             Requests: parsed.PositiveInt("requests", defaults.Requests),
             Spinning: parsed.Choice("spinning", "off", "on", "off") == "on",
-            Batches: Batches(parsed)));
+            Batches: Batches(parsed),
+            Session: Session(parsed),
+            Bucketing: parsed.Choice("bucketing", "both", "on", "off", "both"),
+            Models: parsed.List("models"),
+            Judgments: parsed.Option("judgments")));
+    }
+
+    /// <summary>The session flags over the service's defaults (threads = CPU count, spinning off, All, Sequential, pattern and arena on).</summary>
+    private static OnnxSessionSettings? Session(VerbArguments parsed)
+    {
+        if (!parsed.Spec.Options.Contains("threads"))
+        {
+            return null;
+        }
+
+        var execution = Enum.Parse<OnnxExecutionMode>(parsed.Choice("execution", "sequential", "sequential", "parallel"), ignoreCase: true);
+        return new OnnxSessionSettings(
+            IntraOpNumThreads: parsed.Option("threads") is null ? 0 : parsed.PositiveInt("threads", 1),
+            AllowSpinning: parsed.Choice("spinning", "off", "on", "off") == "on",
+            GraphOptimization: Enum.Parse<OnnxGraphOptimization>(parsed.Choice("optimization", "all", "all", "extended", "basic", "disabled"), ignoreCase: true),
+            ExecutionMode: execution,
+            InterOpNumThreads: execution == OnnxExecutionMode.Parallel ? parsed.PositiveInt("inter-op", 2) : 1,
+            MemoryPattern: parsed.Choice("memory-pattern", "on", "on", "off") == "on",
+            CpuMemoryArena: parsed.Choice("arena", "on", "on", "off") == "on");
     }
 
     public override Task<int> RunAsync(TextWriter output, TextWriter error, CancellationToken cancellationToken) =>

@@ -216,7 +216,7 @@ public sealed class ClassifyEndpointTests(ClassifierApp app) : IClassFixture<Cla
         foreach (var (path, method) in new[]
         {
             ("/api/classify", "post"), ("/api/classify/batch", "post"), ("/api/models", "get"), ("/api/models", "post"),
-            ("/api/models/{id}/promote", "post"), ("/api/models/rollback", "post"),
+            ("/api/models/{id}/promote", "post"), ("/api/models/rollback", "post"), ("/api/models/{id}/quantize", "post"),
         })
         {
             Assert.True(paths.TryGetProperty(path, out var item), $"{path} missing");

@@ -1,4 +1,5 @@
 using MLOps.Web.Commands;
+using MLOps.Web.Infrastructure.Onnx;
 
 namespace MLOps.Web.Tests.Unit.Commands;
 
@@ -89,7 +90,30 @@ public sealed class AppCommandTests
         Assert.Equal(ClassificationBenchOptions.DefaultUrl, Assert.IsType<ClassificationBenchCommand>(AppCommand.Parse(["bench", "latency"])).Options.EffectiveUrl);
     }
 
+    [Fact]
+    public void Bench_embed_takes_the_session_flags_bucketing_and_an_int8_model_and_accuracy_and_tokens_their_own()
+    {
+        var embed = Assert.IsType<ClassificationBenchCommand>(AppCommand.Parse(
+            ["bench", "embed", "--model", "all-MiniLM-L6-v2-int8@1", "--bucketing", "on", "--threads", "1", "--spinning", "on", "--optimization", "extended",
+             "--execution", "parallel", "--inter-op", "3", "--memory-pattern", "off", "--arena", "off"]));
+        Assert.Equal("all-MiniLM-L6-v2-int8@1", embed.Options.Model);
+        Assert.Equal([true], embed.Options.EffectiveBucketing);
+        Assert.Equal(new OnnxSessionSettings(1, true, OnnxGraphOptimization.Extended, OnnxExecutionMode.Parallel, 3, false, false), embed.Options.EffectiveSession);
+
+        var defaults = Assert.IsType<ClassificationBenchCommand>(AppCommand.Parse(["bench", "embed"]));
+        Assert.Equal([true, false], defaults.Options.EffectiveBucketing);
+        Assert.Equal(new OnnxSessionSettings(0, false), defaults.Options.EffectiveSession);
+
+        var accuracy = Assert.IsType<ClassificationBenchCommand>(AppCommand.Parse(["bench", "accuracy", "--models", "a@1,a-int8@1", "--judgments", "j"]));
+        Assert.Equal(["a@1", "a-int8@1"], accuracy.Options.Models);
+        Assert.Equal("j", accuracy.Options.Judgments);
+        Assert.Equal(ClassificationBenchKind.Tokens, Assert.IsType<ClassificationBenchCommand>(AppCommand.Parse(["bench", "tokens", "--model", "a@1"])).Which);
+    }
+
     [Theory]
+    [InlineData(new[] { "bench", "embed", "--optimization", "max" }, "option --optimization must be all or extended or basic or disabled, not 'max'")]
+    [InlineData(new[] { "bench", "embed", "--threads", "0" }, "option --threads must be a positive whole number")]
+    [InlineData(new[] { "bench", "tokens", "--threads", "2" }, "bench tokens: unknown option '--threads'")]
     [InlineData(new[] { "serve-please" }, "unknown command 'serve-please'")]
     [InlineData(new[] { "healthcheck", "/healthz" }, "healthcheck: the url must be an absolute http(s) URL")]
     [InlineData(new[] { "healthcheck", "http://a/", "http://b/" }, "unexpected extra argument 'http://b/'")]

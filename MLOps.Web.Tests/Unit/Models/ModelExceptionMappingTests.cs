@@ -15,6 +15,7 @@ public sealed class ModelExceptionMappingTests
         { new InvalidModelRequestException("path", "'/x' is not a folder."), 400, "Invalid request", "path" },
         { new ModelUnusableException("Model m@1 cannot be loaded: broken."), 409, "Model unusable", null },
         { new NothingToRollBackException(), 409, "Nothing to roll back to", null },
+        { new ModelAlreadyRegisteredException("m-int8@1", "m-int8@1 is already the int8 copy of m@1."), 409, "Already registered", null },
     };
 
     [Theory]

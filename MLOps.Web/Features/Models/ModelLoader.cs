@@ -17,7 +17,7 @@ public interface IModelLoader
 /// <summary>Loads ONNX sessions with the configured threads and batching, on the thread pool.</summary>
 public sealed class ModelLoader(IOptions<ModelsOptions> options, ILogger<ModelLoader> logger) : IModelLoader
 {
-    private readonly OnnxSessionSettings _onnx = new(options.Value.IntraOpNumThreads, options.Value.AllowSpinning);
+    private readonly OnnxSessionSettings _onnx = options.Value.Session;
     private readonly BatchingSettings _batching = new(
         options.Value.MaxBatchSize, TimeSpan.FromMilliseconds(options.Value.BatchDelayMilliseconds), options.Value.LengthBucketing);
 

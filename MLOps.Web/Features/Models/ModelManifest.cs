@@ -7,6 +7,27 @@ using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Features.Models;
 
+/// <summary>How an int8 version was made (<c>quantization</c> in <c>mlops-model.json</c>); the new file's sha256 is the manifest's own.</summary>
+/// <param name="SourceModel">The version it was quantized from (<c>name@version</c>).</param>
+/// <param name="SourceSha256">sha256 of that version's model.onnx.</param>
+/// <param name="Method">The rewrite (weights, granularity, operators), as <c>OnnxDynamicQuantizer</c> describes it.</param>
+/// <param name="Tool">The quantizer and its version.</param>
+/// <param name="QuantizedNodes">MatMul/Gemm nodes now in int8 (merged Q/K/V count once).</param>
+/// <param name="Fp32Nodes">MatMul/Gemm nodes left in fp32 (activation x activation), listed in quantization.json.</param>
+/// <param name="SourceBytes">Size of the source model.onnx.</param>
+/// <param name="Bytes">Size of the int8 model.onnx.</param>
+/// <param name="CheckMinCosine">Lowest cosine of int8 to fp32 embeddings over the check sentences (null: not checked, e.g. at materialisation).</param>
+public sealed record QuantizationInfo(
+    [property: JsonPropertyName("source_model")] string SourceModel,
+    [property: JsonPropertyName("source_sha256")] string SourceSha256,
+    [property: JsonPropertyName("method")] string Method,
+    [property: JsonPropertyName("tool")] string Tool,
+    [property: JsonPropertyName("quantized_nodes")] int QuantizedNodes,
+    [property: JsonPropertyName("fp32_nodes")] int Fp32Nodes,
+    [property: JsonPropertyName("source_bytes")] long SourceBytes,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("check_min_cosine")] double? CheckMinCosine = null);
+
 /// <summary>
 /// <c>mlops-model.json</c>: what the service needs to know to serve a model folder. Written for every
 /// version in the registry; a folder registered without one gets it generated from the Hugging Face
@@ -49,6 +70,9 @@ public sealed class ModelManifest
     public Calibration? Calibration { get; set; }
 
     public string? Source { get; set; }
+
+    /// <summary>An int8 version: which version it was quantized from, how, and what the check measured (null for fp32 models).</summary>
+    public QuantizationInfo? Quantization { get; set; }
 
     public string? Sha256 { get; set; }
 

@@ -53,7 +53,7 @@ public sealed class ModelStartup(
         }
     }
 
-    /// <summary>Writes every built-in model into the registry; one that fails is logged and skipped.</summary>
+    /// <summary>Writes every built-in model (and, with <c>MaterializeQuantized</c>, its int8 copy) into the registry; one that fails is logged and skipped.</summary>
     private async Task MaterializeBuiltInsAsync(CancellationToken cancellationToken)
     {
         if (!_options.MaterializeBuiltIns)
@@ -63,6 +63,7 @@ public sealed class ModelStartup(
 
         var cache = string.IsNullOrWhiteSpace(_options.BuiltInCacheDirectory) ? null : Path.GetFullPath(_options.BuiltInCacheDirectory);
         var materializer = new BuiltInModelMaterializer(store.Root, cache, time, logger);
+        var quantized = _options.MaterializeQuantized ? new BuiltInQuantizedMaterializer(store.Root, cache, time, logger) : null;
         foreach (var model in BuiltInModels.All)
         {
             try
@@ -72,6 +73,16 @@ public sealed class ModelStartup(
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 ModelsLog.MaterializeFailed(logger, e, model.Id);
+                continue;
+            }
+
+            try
+            {
+                await (quantized?.MaterializeAsync(model, cancellationToken) ?? Task.CompletedTask);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                ModelsLog.MaterializeFailed(logger, e, ModelStore.Id(ModelQuantization.QuantizedName(model.Name), BuiltInModel.Version));
             }
         }
     }

@@ -26,7 +26,8 @@ public sealed record ModelInfo(
     [property: JsonPropertyName("hypothesis_template")] string HypothesisTemplate,
     [property: JsonPropertyName("calibration")] CalibrationInfo? Calibration,
     [property: JsonPropertyName("created_at")] DateTimeOffset? CreatedAt,
-    [property: JsonPropertyName("metrics")] JsonObject? Metrics);
+    [property: JsonPropertyName("metrics")] JsonObject? Metrics,
+    [property: JsonPropertyName("quantization")] QuantizationInfo? Quantization = null);
 
 /// <summary>Registers a model folder the service can read.</summary>
 public sealed record RegisterModelRequest([property: JsonPropertyName("path")] string? Path);
@@ -59,6 +60,7 @@ internal static class ModelInfos
             e.Manifest.HypothesisTemplate,
             e.Manifest.Calibration is { } c ? new CalibrationInfo(c.A, c.B, c.Method, c.FittedFrom) : null,
             e.Manifest.CreatedAt,
-            e.Manifest.Metrics))];
+            e.Manifest.Metrics,
+            e.Manifest.Quantization))];
     }
 }

@@ -40,6 +40,16 @@ public static class ModelsEndpoints
             .WithSummary("Re-activates the previously active version.")
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        // State-changing, like register/promote/rollback: issue 12 (hardening) puts the operator policy
+        // on these routes; until it lands, QuantizeRoute is where this one takes it.
+        QuantizeRoute(group.MapPost("/{id}/quantize", QuantizeAsync)
+            .WithName("QuantizeModel")
+            .WithSummary("Writes the int8 copy of a version (dynamic quantization of its MatMul/Gemm weights: int8 per output channel, activations uint8 at run time) as a new version of '<name>-int8'. It is loaded, smoke-tested and its embeddings checked against the source's (cosine >= 0.98) before it is registered; it does not become active, and champion/challenger evaluates it like any new version.")
+            .Produces<ModelInfo>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+
         group.MapPost("/{id}/evaluate", EvaluateModelAsync)
             .WithName("EvaluateModel")
             .WithSummary("Evaluates a model version on every judgment set (the active one on the live index, others in memory).")
@@ -112,6 +122,17 @@ public static class ModelsEndpoints
         await lifecycle.PromoteAsync(id, body?.Reason ?? "promoted through the API", cancellationToken);
         return TypedResults.Ok(ModelInfos.Describe(store, cache.ActiveModelId).First(m => m.Id == id));
     }
+
+    private static async Task<Created<ModelInfo>> QuantizeAsync(
+        string id, ModelLifecycle lifecycle, ModelStore store, LoadedModelCache cache, CancellationToken cancellationToken)
+    {
+        var created = await lifecycle.QuantizeAsync(id, cancellationToken);
+        var info = ModelInfos.Describe(store, cache.ActiveModelId).First(m => m.Id == created.Id);
+        return TypedResults.Created($"/api/models/{Uri.EscapeDataString(info.Id)}", info);
+    }
+
+    /// <summary>The hook for the operator authorization policy of issue 12 (hardening): nothing yet.</summary>
+    private static RouteHandlerBuilder QuantizeRoute(RouteHandlerBuilder route) => route;
 
     private static async Task<Ok<RollbackResponse>> RollbackAsync(ModelLifecycle lifecycle, ModelStore store, CancellationToken cancellationToken)
     {

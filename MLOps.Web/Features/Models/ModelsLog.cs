@@ -34,4 +34,7 @@ internal static partial class ModelsLog
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Serving {ModelId} instead of {WantedId}: {Reason}")]
     public static partial void Fallback(ILogger logger, string modelId, string wantedId, string reason);
+
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Information, Message = "Quantized {SourceId} to {ModelId} in {ElapsedMs} ms ({Nodes} int8 nodes, {Bytes} bytes, lowest check cosine {MinCosine})")]
+    public static partial void Quantized(ILogger logger, string sourceId, string modelId, long elapsedMs, int nodes, long bytes, double? minCosine);
 }

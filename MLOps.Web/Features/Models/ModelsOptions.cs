@@ -1,9 +1,15 @@
 using System.ComponentModel.DataAnnotations;
+using MLOps.Web.Infrastructure.Onnx;
 
 namespace MLOps.Web.Features.Models;
 
-/// <summary>Model registry and inference settings (section <c>Models</c>).</summary>
-public sealed class ModelsOptions
+/// <summary>
+/// Model registry and inference settings (section <c>Models</c>). The ONNX Runtime session
+/// defaults are the measured best on the 2-vCPU shared host the benchmarks ran on
+/// (docs/benchmarks.md, "Throughput"): threads = CPU count, spinning off, optimisation level All,
+/// sequential execution, memory pattern and CPU arena on.
+/// </summary>
+public sealed class ModelsOptions : IValidatableObject
 {
     public const string SectionName = "Models";
 
@@ -18,6 +24,13 @@ public sealed class ModelsOptions
 
     /// <summary>Write the built-in models into the registry on start.</summary>
     public bool MaterializeBuiltIns { get; set; } = true;
+
+    /// <summary>
+    /// Also write the int8 copy of each built-in embedding model as its own version
+    /// (<c>all-MiniLM-L6-v2-int8@1</c>, <c>snowflake-arctic-embed-xs-int8@1</c>), checked by sha256 like
+    /// the fp32 ones. It is registered, not active: <see cref="ActiveModel"/> decides what serves.
+    /// </summary>
+    public bool MaterializeQuantized { get; set; } = true;
 
     /// <summary>
     /// Optional folder where built-in model files are extracted once and linked from, so that many
@@ -35,6 +48,28 @@ public sealed class ModelsOptions
     /// slower under load, docs/benchmarks.md); turn it on for a dedicated inference node.
     /// </summary>
     public bool AllowSpinning { get; set; }
+
+    /// <summary>ONNX Runtime graph optimisation at load: Disabled, Basic, Extended or All (int8 needs Extended or All: 20-25 % slower at Basic).</summary>
+    [EnumDataType(typeof(OnnxGraphOptimization))]
+    public OnnxGraphOptimization GraphOptimizationLevel { get; set; } = OnnxGraphOptimization.All;
+
+    /// <summary>Sequential (one node at a time; a transformer is a chain) or Parallel (independent nodes on inter-op threads: 30-40 % slower here).</summary>
+    [EnumDataType(typeof(OnnxExecutionMode))]
+    public OnnxExecutionMode ExecutionMode { get; set; } = OnnxExecutionMode.Sequential;
+
+    /// <summary>Inter-op threads of the Parallel mode; 0 lets ONNX Runtime choose. Sequential uses none, so it must stay 1 there.</summary>
+    [Range(0, 1024)]
+    public int InterOpNumThreads { get; set; } = 1;
+
+    /// <summary>ONNX Runtime's memory pattern (allocation plan reused across runs of the same shapes). No measurable effect here.</summary>
+    public bool MemoryPattern { get; set; } = true;
+
+    /// <summary>ONNX Runtime's CPU memory arena (tensor buffers kept between runs). No measurable gain from turning it off.</summary>
+    public bool CpuMemoryArena { get; set; } = true;
+
+    /// <summary>The session settings every loaded model version gets.</summary>
+    public OnnxSessionSettings Session => new(
+        IntraOpNumThreads, AllowSpinning, GraphOptimizationLevel, ExecutionMode, InterOpNumThreads, MemoryPattern, CpuMemoryArena);
 
     /// <summary>Most sequences in one ONNX Runtime run.</summary>
     [Range(1, 1024)]
@@ -54,4 +89,14 @@ public sealed class ModelsOptions
     /// <summary>Largest zip upload to <c>POST /api/models</c>, in MiB.</summary>
     [Range(1, 16384)]
     public int MaxUploadMegabytes { get; set; } = 2048;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ExecutionMode == OnnxExecutionMode.Sequential && InterOpNumThreads != 1)
+        {
+            yield return new ValidationResult(
+                "Models:InterOpNumThreads applies to Models:ExecutionMode=Parallel only; leave it at 1 with Sequential.",
+                [nameof(InterOpNumThreads), nameof(ExecutionMode)]);
+        }
+    }
 }

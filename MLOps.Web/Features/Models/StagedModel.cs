@@ -59,11 +59,14 @@ public sealed class StagedModel : IAsyncDisposable
     /// A version derived from <paramref name="baseVersion"/>: its files copied, its manifest cloned
     /// (evaluation metrics dropped: they measured the base). Add or replace files and edit the manifest next.
     /// </summary>
-    public static StagedModel DeriveFrom(ModelStore store, ModelEntry baseVersion)
+    /// <param name="store">The registry.</param>
+    /// <param name="baseVersion">The version whose files and manifest are the start.</param>
+    /// <param name="name">The registry name of the new version; null: the base version's (a new version of the same model).</param>
+    public static StagedModel DeriveFrom(ModelStore store, ModelEntry baseVersion, string? name = null)
     {
         var manifest = baseVersion.Manifest.Clone();
         manifest.Metrics = null;
-        return FromFolder(store, baseVersion.Descriptor.Name, manifest, baseVersion.Descriptor.Directory);
+        return FromFolder(store, name ?? baseVersion.Descriptor.Name, manifest, baseVersion.Descriptor.Directory);
     }
 
     /// <summary>Copies <paramref name="sourcePath"/> into the version as <paramref name="relativePath"/>, replacing a file there.</summary>
@@ -72,6 +75,20 @@ public sealed class StagedModel : IAsyncDisposable
         var target = PathOf(relativePath);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.Copy(sourcePath, target, overwrite: true);
+        if (string.Equals(Path.GetRelativePath(Directory, target), ModelFile, StringComparison.Ordinal))
+        {
+            _sha256 = null;
+        }
+    }
+
+    /// <summary>Writes <paramref name="content"/> into the version as <paramref name="relativePath"/> (temp file, then rename), replacing a file there.</summary>
+    public async Task AddFileAsync(string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var target = PathOf(relativePath);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var tmp = $"{target}.tmp-{Guid.NewGuid():N}";
+        await File.WriteAllBytesAsync(tmp, content, cancellationToken);
+        File.Move(tmp, target, overwrite: true);
         if (string.Equals(Path.GetRelativePath(Directory, target), ModelFile, StringComparison.Ordinal))
         {
             _sha256 = null;

@@ -77,6 +77,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         InvalidModelPackageException p => (StatusCodes.Status400BadRequest, "Model refused", Field(p.Field, p.Message)),
         InvalidModelRequestException r => (StatusCodes.Status400BadRequest, "Invalid request", Field(r.Field, r.Message)),
         NothingToRollBackException => (StatusCodes.Status409Conflict, "Nothing to roll back to", null),
+        ModelAlreadyRegisteredException => (StatusCodes.Status409Conflict, "Already registered", null),
         ModelUnusableException => (StatusCodes.Status409Conflict, "Model unusable", null),
         ModelConflictException => (StatusCodes.Status409Conflict, "Conflict", null),
         _ => (StatusCodes.Status500InternalServerError, "Internal server error", null),

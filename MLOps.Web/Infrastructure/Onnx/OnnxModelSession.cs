@@ -14,14 +14,6 @@ public enum Pooling
     Cls,
 }
 
-/// <summary>ONNX Runtime settings for one session.</summary>
-/// <param name="IntraOpNumThreads">Threads used inside one operator; 0 takes <see cref="Environment.ProcessorCount"/> (cgroup-aware).</param>
-/// <param name="AllowSpinning">Let idle intra-op threads spin (ONNX Runtime's default); off is kinder to shared CPUs.</param>
-public sealed record OnnxSessionSettings(int IntraOpNumThreads = 0, bool AllowSpinning = true)
-{
-    public int EffectiveIntraOpThreads => IntraOpNumThreads > 0 ? IntraOpNumThreads : Math.Max(1, Environment.ProcessorCount);
-}
-
 /// <summary>Where the time of a batch goes: inside <c>InferenceSession.Run</c> or in building tensors and pooling.</summary>
 public sealed class InferenceTimings
 {
@@ -83,14 +75,7 @@ public sealed class OnnxModelSession : IDisposable
             throw new ModelPackageException($"Missing model file '{Path.GetFileName(modelPath)}' in {Path.GetDirectoryName(modelPath)}.");
         }
 
-        using var options = new Microsoft.ML.OnnxRuntime.SessionOptions
-        {
-            IntraOpNumThreads = settings.EffectiveIntraOpThreads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", settings.AllowSpinning ? "1" : "0");
+        using var options = settings.ToSessionOptions();
         try
         {
             _session = new InferenceSession(modelPath, options);

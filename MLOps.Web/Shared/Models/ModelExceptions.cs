@@ -37,5 +37,11 @@ public abstract class ModelConflictException(string message, Exception? inner = 
 /// <summary>The version is registered but cannot be used: its manifest is broken or it cannot be loaded.</summary>
 public sealed class ModelUnusableException(string message, Exception? inner = null) : ModelConflictException(message, inner);
 
+/// <summary>What the operation would create is already registered as <see cref="ExistingId"/> (e.g. the int8 copy of the same source).</summary>
+public sealed class ModelAlreadyRegisteredException(string existingId, string message) : ModelConflictException(message)
+{
+    public string ExistingId { get; } = existingId;
+}
+
 /// <summary>A rollback was asked and no previous version is recorded.</summary>
 public sealed class NothingToRollBackException() : ModelConflictException("No previous model version is recorded.");
