@@ -40,6 +40,8 @@ public static class EvaluationSetup
             });
         }
 
+        builder.Services.AddSingleton<IJudgedSets>(sp => new JudgedSetsFromStore(sp.GetRequiredService<IJudgmentStore>()));
+
         // Scoped: the catalog index, scorer provider and registry may be registered with any lifetime.
         // Built by factories, so that the host starts (and serves everything else) whatever the order
         // in which the catalog and model features are added; a missing one fails the request that needs it.

@@ -14,6 +14,9 @@ public sealed record ModelEntry(ModelDescriptor Descriptor, ModelManifest Manife
 /// <summary>The active and previous version, persisted in <c>&lt;registry&gt;/registry.json</c>.</summary>
 public sealed record RegistryState(string? Active, string? Previous, DateTimeOffset? UpdatedAt, string? Reason)
 {
+    /// <summary>Versions a rollback moved away from (the champion/challenger job holds them to their own record).</summary>
+    public IReadOnlyList<string> RolledBack { get; init; } = [];
+
     public static RegistryState Empty { get; } = new(null, null, null, null);
 }
 

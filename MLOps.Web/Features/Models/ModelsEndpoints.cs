@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared.Evaluation;
 using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Training;
 
 namespace MLOps.Web.Features.Models;
 
@@ -49,6 +50,15 @@ public static class ModelsEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict));
+
+        // State-changing too (a new version; champion/challenger may promote it): the same hook.
+        QuantizeRoute(group.MapPost("/{id}/train", TrainAsync)
+            .WithName("TrainModel")
+            .WithSummary("Enqueues the 'train-model' job: learns the fusion weights of the version's tag scores from the judgment sets (pairwise ranker, L2 by leave-one-set-out, Platt calibration) and registers them as a new version '{name}@{n+1}' (model.onnx untouched, fusion.json added, lineage in its manifest). Body optional: {\"train\": [sets], \"hold_back\": [sets], \"seed\": 17, \"l2\": 1}. Answers 202 with the job id and its dashboard link; the new version is not activated.")
+            .WithRequestExample("""{"hold_back": ["dev-heist"], "seed": 17}""")
+            .Produces<TrainingEnqueued>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound));
 
         group.MapPost("/{id}/evaluate", EvaluateModelAsync)
             .WithName("EvaluateModel")
@@ -129,6 +139,13 @@ public static class ModelsEndpoints
         var created = await lifecycle.QuantizeAsync(id, cancellationToken);
         var info = ModelInfos.Describe(store, cache.ActiveModelId).First(m => m.Id == created.Id);
         return TypedResults.Created($"/api/models/{Uri.EscapeDataString(info.Id)}", info);
+    }
+
+    private static async Task<Accepted<TrainingEnqueued>> TrainAsync(
+        string id, [FromServices] IModelTraining training, CancellationToken cancellationToken, TrainRequest? body = null)
+    {
+        var enqueued = await training.EnqueueAsync(id, body ?? new TrainRequest(), cancellationToken);
+        return TypedResults.Accepted(enqueued.Dashboard, enqueued);
     }
 
     /// <summary>The hook for the operator authorization policy of issue 12 (hardening): nothing yet.</summary>

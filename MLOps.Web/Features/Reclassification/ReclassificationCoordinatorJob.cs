@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Shared.Models;
 using MLOps.Web.Shared.Relevance;
+using MLOps.Web.Shared.Training;
 using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Features.Reclassification;
@@ -29,7 +30,8 @@ public sealed class ReclassificationCoordinatorJob(
     RunCompletion completion,
     IOptions<ReclassificationOptions> options,
     TimeProvider time,
-    ILogger<ReclassificationCoordinatorJob> logger)
+    ILogger<ReclassificationCoordinatorJob> logger,
+    ITrainedVersions? trained = null)
 {
     /// <summary>Coordinates one run. <paramref name="labels"/> null: the top trending tags.</summary>
     [JobDisplayName("Reclassify: {1}")]
@@ -119,7 +121,11 @@ public sealed class ReclassificationCoordinatorJob(
             return (lease.Scorer.Model, new TagPlanBatch([], 0, 0, 0));
         }
 
-        var request = new TagPlanRequest(embedding, [.. tags.Select(t => new TagToPlan(t.Tag, t.Label, t.Field, t.Variants))], ids, o.HypothesisTemplate);
+        // A trained version scores with its own fusion weights (its fusion.json); any other with the Relevance options'.
+        var request = new TagPlanRequest(embedding, [.. tags.Select(t => new TagToPlan(t.Tag, t.Label, t.Field, t.Variants))], ids, o.HypothesisTemplate)
+        {
+            Fusion = trained?.Find(embedding.Model.Id)?.Fusion,
+        };
         return (embedding.Model, await planner.PlanAsync(request, cancellationToken));
     }
 
