@@ -48,6 +48,7 @@ public static class EvaluationSetup
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<PoolScorer>(sp));
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<Evaluator>(sp));
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<CalibrationService>(sp));
+        builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<ChallengerTraining>(sp));
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<ChampionChallengerJob>(sp));
         builder.Services.AddScoped<IModelEvaluations>(sp => ActivatorUtilities.CreateInstance<ModelEvaluations>(sp));
 
@@ -137,7 +138,7 @@ public sealed partial class EvaluationScheduler(
             recurring.AddOrUpdate<ChampionChallengerJob>(
                 ChampionChallengerJob.RecurringJobId,
                 ChampionChallengerJob.Queue,
-                j => j.RunAsync("nightly", CancellationToken.None),
+                j => j.RunAsync(ChampionChallengerJob.NightlyTrigger, CancellationToken.None),
                 o.Cron,
                 new RecurringJobOptions { TimeZone = TimeZoneInfo.FindSystemTimeZoneById(o.TimeZone) });
         }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Shared;
 using MLOps.Web.Shared.Catalog;
@@ -50,13 +48,7 @@ public sealed class TrainingData(ICatalogIndex index, IEmbeddingCache cache, ITa
     /// <summary>A set's record for the lineage: what it is and the sha256 of its query and sorted judgments.</summary>
     public static TrainingSetRecord Record(JudgedSet set, SetFeatures? features)
     {
-        var text = new StringBuilder().Append(set.Query.Tag).Append('\n').Append(set.Query.Genre).Append('\n').Append(set.Query.Text).Append('\n');
-        foreach (var (id, grade) in set.Grades.OrderBy(g => g.Key, StringComparer.Ordinal))
-        {
-            text.Append(id).Append('\t').Append(grade).Append('\n');
-        }
-
-        var sha = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        var sha = JudgedSetHash.Sha256(set);
         return new TrainingSetRecord(set.Name, set.Query.Tag, set.Query.Genre, set.Grades.Count, set.Grades.Values.Count(g => g >= 2), features?.Rows.Count ?? 0, sha);
     }
 

@@ -19,7 +19,7 @@ namespace MLOps.Web.Shared.Training;
 /// <param name="L2">The L2 strength; null: chosen from {0.1, 1, 10} by leave-one-set-out over the training sets.</param>
 public sealed record TrainRequest(
     IReadOnlyList<string>? Train = null,
-    IReadOnlyList<string>? HoldBack = null,
+    [property: JsonPropertyName("hold_back")] IReadOnlyList<string>? HoldBack = null,
     int? Seed = null,
     [property: JsonPropertyName("l2")] double? L2 = null);
 
@@ -104,4 +104,19 @@ public interface IModelTraining
 public sealed class TrainingDataException(string field, string message) : Exception(message)
 {
     public string Field { get; } = field;
+}
+
+/// <summary>The sha256 a lineage records for a judgment set: of its query and its judgments in document id order.</summary>
+public static class JudgedSetHash
+{
+    public static string Sha256(Evaluation.JudgedSet set)
+    {
+        var text = new System.Text.StringBuilder().Append(set.Query.Tag).Append('\n').Append(set.Query.Genre).Append('\n').Append(set.Query.Text).Append('\n');
+        foreach (var (id, grade) in set.Grades.OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            text.Append(id).Append('\t').Append(grade).Append('\n');
+        }
+
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
+    }
 }
