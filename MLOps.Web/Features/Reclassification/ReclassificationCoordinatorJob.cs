@@ -31,7 +31,8 @@ public sealed class ReclassificationCoordinatorJob(
     IOptions<ReclassificationOptions> options,
     TimeProvider time,
     ILogger<ReclassificationCoordinatorJob> logger,
-    ITrainedVersions? trained = null)
+    ITrainedVersions? trained = null,
+    IOptions<RelevanceOptions>? relevance = null)
 {
     /// <summary>Coordinates one run. <paramref name="labels"/> null: the top trending tags.</summary>
     [JobDisplayName("Reclassify: {1}")]
@@ -121,12 +122,16 @@ public sealed class ReclassificationCoordinatorJob(
             return (lease.Scorer.Model, new TagPlanBatch([], 0, 0, 0));
         }
 
-        // A trained version scores with its own fusion weights (its fusion.json); any other with the Relevance options'.
-        var request = new TagPlanRequest(embedding, [.. tags.Select(t => new TagToPlan(t.Tag, t.Label, t.Field, t.Variants))], ids, o.HypothesisTemplate)
+        var request = new TagPlanRequest(embedding, [.. tags.Select(t => new TagToPlan(t.Tag, t.Label, t.Field, t.Variants))], ids, o.HypothesisTemplate);
+
+        // A trained version (its fusion.json) is planned as it was trained and scores with its own fusion weights; any other with the Relevance options'.
+        if (trained?.Find(embedding.Model.Id)?.Fusion is not { } learned)
         {
-            Fusion = trained?.Find(embedding.Model.Id)?.Fusion,
-        };
-        return (embedding.Model, await planner.PlanAsync(request, cancellationToken));
+            return (embedding.Model, await planner.PlanAsync(request, cancellationToken));
+        }
+
+        var planned = await planner.PlanAsync(request with { Fusion = TrainedPlanning.PlanFusion(relevance?.Value ?? new RelevanceOptions()) }, cancellationToken);
+        return (embedding.Model, TrainedPlanning.Apply(planned, learned));
     }
 
     /// <summary>Gathers the planner's inputs and stores the plan; null when there is nothing to score (the run is recorded skipped).</summary>

@@ -11,7 +11,7 @@ namespace MLOps.Web.Features.Training;
 /// <summary>
 /// Training's view of the service's data: the catalog's documents and cached embeddings, each judgment
 /// set's tag planned by the relevance pipeline (<see cref="ITagPlanner"/>, with the configured options
-/// and their fusion, as an untrained run plans it), and each pool document's features from
+/// and <see cref="TrainedPlanning.PlanFusion"/>, as a trained version's runs plan it), and each pool document's features from
 /// <see cref="TagScoring.Features"/>, the chunk job's function. A set's pool is every catalog document
 /// with text that its genre filter admits (a set's free-text query is not applied).
 /// </summary>
@@ -39,8 +39,7 @@ public sealed class TrainingData(ICatalogIndex index, IEmbeddingCache cache, ITa
         progress($"embeddings ready for {vectors.Count} documents");
         var o = relevance.Value;
         var baseline = FusionModel.FromOptions(o);
-        var evidence = baseline.ModelCalibration ? new FusionModel { Weights = new Dictionary<string, double>(StringComparer.Ordinal) { [ScorePartNames.SemanticZ] = 1 } } : baseline;
-        var plans = await PlanAsync(scorer, sets, [.. docs.Select(d => d.Id)], o, evidence, ct);
+        var plans = await PlanAsync(scorer, sets, [.. docs.Select(d => d.Id)], o, TrainedPlanning.PlanFusion(o), ct);
         progress($"planned {plans.Count} tags");
         return [.. sets.Select((s, g) => Features(s, g, docs, vectors, plans[LabelNaming.ToFieldKey(s.Query.Tag)], baseline, seed))];
     }
