@@ -95,6 +95,15 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, Canc
             output.WriteLine(string.Create(inv, $"| {label} | {string.Join(" | ", whole.Select(v => v.ToString("F3", inv)))} | {whole.Average():F3} | {(family.Count == 0 ? 0 : family.Average()):F3} ({family.Count}) | {unjudged:F1} |"));
         }
 
+        var familySets = byDefault.Keys.Where(k => k.EndsWith("-family", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        output.WriteLine();
+        output.WriteLine($"| genre=Family | {string.Join(" | ", familySets)} |");
+        output.WriteLine($"|---|{string.Concat(familySets.Select(_ => "---|"))}");
+        foreach (var (label, rows) in new[] { ("default (untrained)", byDefault), ("trained, leave-one-tag-out", trained) })
+        {
+            output.WriteLine($"| {label} | {string.Join(" | ", familySets.Select(f => rows[f].Ndcg.ToString("F3", inv)))} |");
+        }
+
         output.WriteLine();
         output.WriteLine("Per fold: the L2 chosen (nested leave-one-set-out) and NDCG@10 of the fold's fusion over the features the default plan gives (whole catalog, every document with text):");
         output.WriteLine(string.Join(Environment.NewLine, notes.Select(n => "- " + n)));
