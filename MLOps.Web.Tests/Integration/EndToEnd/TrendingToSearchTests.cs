@@ -65,6 +65,16 @@ public sealed class TrendingToSearchTests(ITestOutputHelper output)
         // 3. the Family films sorted by classification_christmas: the Christmas films first
         await app.AssertChristmasFilmsFirstAsync(run, output);
 
+        // 4. sort=trending with explain=true: each hit's blend names the christmas weight and the parts of its fused score
+        var trending = await app.SearchAsync("genre=Family&sort=trending&explain=true&size=5");
+        Assert.Contains(trending.Trending!, w => w.Field == "classification_christmas" && w.Weight > 0);
+        foreach (var hit in trending.Hits)
+        {
+            output.WriteLine($"{hit.Id} {hit.Title}: {hit.Explanation}");
+            Assert.InRange(hit.Classifications["classification_christmas"], 0f, 1f);
+            Assert.Matches(@"classification_christmas: semantic z -?[0-9.]+ \(cosine -?[0-9.]+\), lexical [0-9.]+ \(bm25 [0-9.]+ / best [0-9.]+\), match [01], fused -?[0-9.]+ → [0-9.]+", hit.Explanation);
+        }
+
         // the shared parts really were Redis: job storage and the trending window under this app's prefix
         var storage = app.Factory.Services.GetRequiredService<JobStorage>();
         var store = app.Factory.Services.GetRequiredService<ITrendingReader>();

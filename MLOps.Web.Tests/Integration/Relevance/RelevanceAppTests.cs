@@ -56,6 +56,16 @@ public sealed class RelevanceAppTests(ITestOutputHelper output)
         var parts = doc[CatalogJson.ClassifiedParts]!["classification_christmas"]!;
         Assert.Equal(doc["classification_christmas"]!.GetValue<float>(), parts[ScorePartNames.Score]!.GetValue<float>());
         Assert.Equal(1f, parts[ScorePartNames.Match]!.GetValue<float>());
+
+        // The value is the fused evidence through the default calibration, sigmoid(1.64 × fused − 8.50), in [0,1],
+        // and the fused evidence is the default model's sum of its stored features.
+        var fused = parts[ScorePartNames.Fused]!.GetValue<double>();
+        Assert.Equal(1 / (1 + Math.Exp(-((1.64 * fused) - 8.50))), doc["classification_christmas"]!.GetValue<double>(), 5);
+        Assert.Equal(parts[ScorePartNames.SemanticZ]!.GetValue<double>() + (2 * parts[ScorePartNames.Match]!.GetValue<double>())
+            + (2 * parts[ScorePartNames.Bm25ByMax]!.GetValue<double>()), fused, 4);
+        var all = await app.SearchAsync("sort=classification_christmas&size=1000");
+        Assert.Equal(run.Documents, all.Hits.Count);
+        Assert.All(all.Hits, h => Assert.InRange(h.Classifications["classification_christmas"], 0f, 1f));
     }
 
     [Fact]
