@@ -17,6 +17,13 @@ public sealed record RegistryState(string? Active, string? Previous, DateTimeOff
     /// <summary>Versions a rollback moved away from (the champion/challenger job holds them to their own record).</summary>
     public IReadOnlyList<string> RolledBack { get; init; } = [];
 
+    /// <summary>Value equality, <see cref="RolledBack"/> compared item by item.</summary>
+    public bool Equals(RegistryState? other) =>
+        other is not null && (Active, Previous, UpdatedAt, Reason) == (other.Active, other.Previous, other.UpdatedAt, other.Reason)
+        && RolledBack.SequenceEqual(other.RolledBack, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Active, Previous, UpdatedAt, Reason, RolledBack.Count);
+
     public static RegistryState Empty { get; } = new(null, null, null, null);
 }
 
