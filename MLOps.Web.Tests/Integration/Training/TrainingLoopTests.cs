@@ -59,17 +59,18 @@ public sealed class TrainingLoopTests(ITestOutputHelper output)
         Assert.Contains("family-christmas", lineage.HeldBackNdcg.Keys);
 
         // registering it started champion/challenger: the trained version is compared on the held-back set only
-        var candidate = await TrainedOutcomeAsync(app);
+        var (decision, candidate) = await TrainedOutcomeAsync(app);
         Assert.Equal(trainOn.Order(), candidate["excludedSets"]!.AsArray().Select(s => s!.GetValue<string>()).Order());
         Assert.Equal(["family-christmas"], candidate["ndcgBySet"]!.AsObject().Select(p => p.Key));
         Assert.Contains("held-back sets only", candidate["why"]!.GetValue<string>(), StringComparison.Ordinal);
         output.WriteLine($"decision for {Trained}: {candidate.ToJsonString()}");
 
-        var active = app.Factory.Services.GetRequiredService<MLOps.Web.Shared.Models.IScorerProvider>().ActiveModelId;
-        if (active != Trained)
-        {
-            (await app.Client.PostAsJsonAsync(U($"/api/models/{Trained}/promote"), new { reason = "end-to-end: the trained version" })).EnsureSuccessStatusCode();
-        }
+        // it wins there (NDCG 1.0 against the default's 0.960 on family-christmas), so the job promotes it and enqueues a run
+        Assert.True(candidate["qualifies"]!.GetValue<bool>());
+        Assert.Equal("promoted", decision["outcome"]!.GetValue<string>());
+        Assert.Equal(Trained, decision["promotedModelId"]!.GetValue<string>());
+        Assert.NotNull(decision["reclassificationJobId"]);
+        Assert.Equal(Trained, app.Factory.Services.GetRequiredService<MLOps.Web.Shared.Models.IScorerProvider>().ActiveModelId);
 
         var next = await app.ReclassifyAsync(["christmas"], Timeout);
         Assert.Equal(Trained, next.Model);
@@ -151,17 +152,19 @@ public sealed class TrainingLoopTests(ITestOutputHelper output)
         return connection.GetJobParameter(jobId, name) ?? "";
     }
 
-    /// <summary>The first recorded decision that measured the trained version: its outcome for it.</summary>
-    private static async Task<JsonNode> TrainedOutcomeAsync(EndToEndApp app)
+    /// <summary>The first recorded decision that measured the trained version, and its outcome for it.</summary>
+    private static async Task<(JsonNode Decision, JsonNode Candidate)> TrainedOutcomeAsync(EndToEndApp app)
     {
         var deadline = DateTime.UtcNow + Timeout;
         while (DateTime.UtcNow < deadline)
         {
             var decisions = JsonNode.Parse(await app.Client.GetStringAsync(U("/api/evaluations/decisions")))!.AsArray();
-            var outcome = decisions.SelectMany(d => d!["candidates"]!.AsArray()).FirstOrDefault(c => c!["modelId"]!.GetValue<string>() == Trained);
-            if (outcome is not null)
+            foreach (var decision in decisions)
             {
-                return outcome;
+                if (decision!["candidates"]!.AsArray().FirstOrDefault(c => c!["modelId"]!.GetValue<string>() == Trained) is { } outcome)
+                {
+                    return (decision, outcome);
+                }
             }
 
             await Task.Delay(500);
