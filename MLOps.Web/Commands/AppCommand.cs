@@ -22,6 +22,8 @@ public abstract record AppCommand
                                                         inference-only, cold and warm runs over the index
           bench relevance [--catalog <movies.jsonl>] [--judgments <dir>] [--registry dir] [--model id] [--cache dir] [--rows all|parts]
                                                         NDCG@10 of BM25, today's cosine and each relevance part on judged tags
+          bench train [--catalog <movies.jsonl>] [--judgments <dir>] [--registry dir] [--model id] [--cache dir] [--seed n]
+                                                        NDCG@10 of the trained fusion, leave-one-tag-out, against the default
           bench embed [--data file] [--limit n] [--model id] [--registry dir] [--batches 1,8,32] [--bucketing on|off|both] [session]
           bench accuracy [--data file] [--limit n] [--registry dir] [--models id,id] [--judgments dir] [session]
           bench tokens [--data file] [--limit n] [--model id] [--registry dir]
@@ -71,7 +73,7 @@ public abstract record AppCommand
     {
         if (rest.Count == 0 || rest[0].StartsWith('-'))
         {
-            throw new CommandLineException("bench: name what to measure: catalog, reclassify, relevance, embed, accuracy, latency or tokens.");
+            throw new CommandLineException("bench: name what to measure: catalog, reclassify, relevance, train, embed, accuracy, latency or tokens.");
         }
 
         var options = rest.Skip(1).ToList();
@@ -80,8 +82,9 @@ public abstract record AppCommand
             CatalogBenchCommand.Kind => CatalogBenchCommand.FromArguments(options),
             ReclassifyBenchCommand.Kind => ReclassifyBenchCommand.FromArguments(options),
             RelevanceBenchCommand.Kind => RelevanceBenchCommand.FromArguments(options),
+            TrainBenchCommand.Kind => TrainBenchCommand.FromArguments(options),
             _ when ClassificationBenchCommand.TryParseKind(rest[0], out var kind) => ClassificationBenchCommand.FromArguments(kind, options),
-            _ => throw new CommandLineException($"bench: unknown benchmark '{rest[0]}'; use catalog, reclassify, relevance, embed, accuracy or latency."),
+            _ => throw new CommandLineException($"bench: unknown benchmark '{rest[0]}'; use catalog, reclassify, relevance, train, embed, accuracy or latency."),
         };
     }
 }

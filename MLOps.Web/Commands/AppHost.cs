@@ -4,6 +4,7 @@ using MLOps.Web.Features.Evaluation;
 using MLOps.Web.Features.Models;
 using MLOps.Web.Features.Reclassification;
 using MLOps.Web.Features.Relevance;
+using MLOps.Web.Features.Training;
 using MLOps.Web.Features.Trending;
 using MLOps.Web.Infrastructure.Hangfire;
 using MLOps.Web.Infrastructure.Health;
@@ -42,6 +43,7 @@ public static class AppHost
         builder.AddClassification();
         builder.AddRelevance();
         builder.AddReclassification();
+        builder.AddTraining();
         return builder;
     }
 

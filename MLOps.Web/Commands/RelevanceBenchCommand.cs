@@ -73,7 +73,7 @@ public sealed record RelevanceBenchCommand(RelevanceBenchOptions Options) : AppC
     }
 
     /// <summary>../shared/data/<paramref name="relative"/> from the working folder or any folder above it.</summary>
-    private static string? FindShared(string relative)
+    internal static string? FindShared(string relative)
     {
         for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
         {

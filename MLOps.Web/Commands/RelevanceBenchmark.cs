@@ -53,6 +53,11 @@ internal sealed class RelevanceBenchmark : IAsyncDisposable
 
     public ICatalogIndex Index => _index;
 
+    /// <summary>The embedding cache and the loaded model (bench train builds its own evaluators over them).</summary>
+    public IEmbeddingCache Cache => _cache;
+
+    public LoadedModel Model => _model;
+
     public IReadOnlyList<string> Tags { get; private set; } = [];
 
     /// <summary>Set name -> pool; <c>dev-&lt;tag&gt;</c> and, where qualified, <c>dev-&lt;tag&gt;-family</c>.</summary>

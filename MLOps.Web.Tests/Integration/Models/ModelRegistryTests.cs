@@ -226,6 +226,9 @@ public sealed class ModelRegistryTests
             Assert.Equal(Arctic, body.GetProperty("previous").GetString());
             Assert.Equal(MiniLm, rooms.Cache.ActiveModelId);
 
+            // the registry remembers what a rollback moved away from (champion/challenger holds it to its record)
+            Assert.Equal([Arctic], app.Services.GetRequiredService<IRegistryHistory>().RolledBack());
+
             await rooms.Lifecycle.PromoteAsync(Arctic, "before restart", CancellationToken.None);
         }
 
@@ -233,6 +236,7 @@ public sealed class ModelRegistryTests
         await using var _ = restarted;
         Assert.Equal(Arctic, rooms2.Cache.ActiveModelId);
         Assert.Equal(MiniLm, await rooms2.Lifecycle.RollbackAsync(CancellationToken.None));
+        Assert.Equal([Arctic], restarted.Services.GetRequiredService<IRegistryHistory>().RolledBack());
     }
 
     [Fact]

@@ -9,6 +9,8 @@ namespace MLOps.Web.Features.Evaluation;
 /// The <c>evaluate-models</c> Hangfire job: measures the champion (active version) and every other
 /// registered version on every judgment set, in memory over the same documents, and promotes the
 /// best candidate that passes <see cref="PromotionPolicy"/>; a promotion enqueues a reclassification.
+/// Nightly, it first trains a challenger from the champion and the latest judgments
+/// (<see cref="ChallengerTraining"/>); a trained version is measured only on sets it was not trained on.
 /// It gathers the figures, <see cref="PromotionPolicy.Judge"/> decides, it records and acts.
 /// </summary>
 public sealed partial class ChampionChallengerJob(
@@ -20,9 +22,13 @@ public sealed partial class ChampionChallengerJob(
     IReclassificationTrigger reclassification,
     IOptions<EvaluationOptions> options,
     TimeProvider time,
-    ILogger<ChampionChallengerJob> logger)
+    ILogger<ChampionChallengerJob> logger,
+    ChallengerTraining? challengers = null)
 {
     public const string RecurringJobId = "evaluate-models";
+
+    /// <summary>The recurring job's trigger: only it trains a challenger first (a registration also triggers the job, and must not train again).</summary>
+    public const string NightlyTrigger = "nightly";
     public const string Queue = "evaluation";
 
     [Queue(Queue)]
@@ -32,9 +38,17 @@ public sealed partial class ChampionChallengerJob(
     {
         var o = options.Value;
         var champion = scorers.ActiveModelId;
+        var trained = trigger == NightlyTrigger && o.TrainChallenger && challengers is not null
+            ? await challengers.TrainAsync(champion, cancellationToken)
+            : null;
         var results = await MeasureAsync(champion, o.DefaultK, $"champion-challenger: {trigger}", cancellationToken);
         var verdict = PromotionPolicy.Judge(results, o.PromotionMargin, o.PerSetTolerance, o.AutoPromote);
         var decision = NewDecision(trigger, champion, o.DefaultK, verdict, o);
+        if (trained is not null)
+        {
+            decision = decision with { Note = decision.Note is null ? trained : $"{trained} {decision.Note}" };
+        }
+
         if (verdict.Outcome == PromotionVerdict.Kept)
         {
             LogKept(logger, champion ?? "(none)", results.Candidates.Count, decision.ChampionMeanNdcg);
@@ -71,9 +85,13 @@ public sealed partial class ChampionChallengerJob(
             ? pools.ToDictionary(p => p.Set.Name, _ => 0.0, StringComparer.Ordinal)
             : await MeasureVersionAsync(pools, champion, k, trigger, new Dictionary<string, double>(StringComparer.Ordinal), ct);
         var measured = new List<CandidateResult>(candidates.Count);
+        var records = challengers is null ? new Dictionary<string, double>() : await challengers.RecordsAsync(candidates, ct);
         foreach (var candidate in candidates)
         {
-            measured.Add(await MeasureCandidateAsync(pools, candidate, k, trigger, ct));
+            // A trained version (or a trained champion) is compared only on sets outside its training data.
+            var excluded = challengers?.Excluded(candidate, champion) ?? [];
+            var result = await MeasureCandidateAsync([.. pools.Where(p => !excluded.Contains(p.Set.Name, StringComparer.Ordinal))], candidate, k, trigger, ct);
+            measured.Add(result with { ExcludedSets = excluded, Record = records.TryGetValue(candidate, out var r) ? r : null });
         }
 
         return new ChallengeResults(names, championBySet, measured);

@@ -59,7 +59,17 @@ public sealed record CandidateOutcome(
     double MeanDelta,
     IReadOnlyList<string> WorseSets,
     bool Qualifies,
-    string Why);
+    string Why)
+{
+    /// <summary>Sets left out of this candidate's comparison because a trained version (it or the champion) was trained on them: no leakage.</summary>
+    public IReadOnlyList<string> ExcludedSets { get; init; } = [];
+
+    /// <summary>The champion's mean NDCG over the sets this candidate was compared on.</summary>
+    public double? ChampionMeanNdcg { get; init; }
+
+    /// <summary>A rolled-back version's own record (its mean NDCG when it was promoted), which it must beat by the margin.</summary>
+    public double? Record { get; init; }
+}
 
 /// <summary>One champion/challenger decision and the figures behind it.</summary>
 public sealed record PromotionDecision(

@@ -41,6 +41,9 @@ public sealed class EvaluationOptions
     /// <summary>Evaluate the candidates whenever a model version is registered.</summary>
     public bool EvaluateOnRegister { get; set; } = true;
 
+    /// <summary>The nightly job first trains a challenger from the champion and the latest judgments (once per base and data).</summary>
+    public bool TrainChallenger { get; set; } = true;
+
     /// <summary>Promote automatically when a candidate wins; false records the decision only.</summary>
     public bool AutoPromote { get; set; } = true;
 

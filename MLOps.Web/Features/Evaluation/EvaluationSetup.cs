@@ -40,12 +40,15 @@ public static class EvaluationSetup
             });
         }
 
+        builder.Services.AddSingleton<IJudgedSets>(sp => new JudgedSetsFromStore(sp.GetRequiredService<IJudgmentStore>()));
+
         // Scoped: the catalog index, scorer provider and registry may be registered with any lifetime.
         // Built by factories, so that the host starts (and serves everything else) whatever the order
         // in which the catalog and model features are added; a missing one fails the request that needs it.
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<PoolScorer>(sp));
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<Evaluator>(sp));
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<CalibrationService>(sp));
+        builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<ChallengerTraining>(sp));
         builder.Services.AddScoped(sp => ActivatorUtilities.CreateInstance<ChampionChallengerJob>(sp));
         builder.Services.AddScoped<IModelEvaluations>(sp => ActivatorUtilities.CreateInstance<ModelEvaluations>(sp));
 
@@ -136,7 +139,7 @@ public sealed partial class EvaluationScheduler(
             recurring.AddOrUpdate<ChampionChallengerJob>(
                 ChampionChallengerJob.RecurringJobId,
                 ChampionChallengerJob.Queue,
-                j => j.RunAsync("nightly", CancellationToken.None),
+                j => j.RunAsync(ChampionChallengerJob.NightlyTrigger, CancellationToken.None),
                 o.Cron,
                 new RecurringJobOptions { TimeZone = TimeZoneInfo.FindSystemTimeZoneById(o.TimeZone) });
         }

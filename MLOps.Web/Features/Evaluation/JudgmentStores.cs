@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MLOps.Web.Infrastructure.Redis;
+using MLOps.Web.Shared.Evaluation;
 using StackExchange.Redis;
 
 namespace MLOps.Web.Features.Evaluation;
@@ -163,4 +164,12 @@ public sealed class RedisJudgmentStore(IConnectionMultiplexer redis, Microsoft.E
 
     private static JudgmentSet? Deserialize(RedisValue value) =>
         value.IsNullOrEmpty ? null : JsonSerializer.Deserialize<JudgmentSet>((byte[])value!, EvaluationJson.Options);
+}
+
+/// <summary>The judgment sets as other features read them (<see cref="IJudgedSets"/>: training).</summary>
+public sealed class JudgedSetsFromStore(IJudgmentStore store) : IJudgedSets
+{
+    public async Task<IReadOnlyList<JudgedSet>> ListAsync(CancellationToken cancellationToken) =>
+        [.. (await store.ListAsync(cancellationToken)).Select(s => new JudgedSet(
+            s.Name, s.Query, s.Judgments.ToDictionary(j => j.DocumentId, j => j.Relevance, StringComparer.Ordinal), s.UpdatedAt))];
 }

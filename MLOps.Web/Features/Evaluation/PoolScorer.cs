@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using MLOps.Web.Shared;
 using MLOps.Web.Shared.Models;
 using MLOps.Web.Shared.Relevance;
+using MLOps.Web.Shared.Training;
 
 namespace MLOps.Web.Features.Evaluation;
 
@@ -10,9 +11,10 @@ namespace MLOps.Web.Features.Evaluation;
 /// for an embedding model, the tag is planned over the whole catalog (<see cref="ITagPlanner"/>: lexical
 /// evidence, hypothesis, sample statistics, feedback) and each document is scored from its cached
 /// embedding by <see cref="TagScoring"/>, the chunk job's function. A cross-encoder scores the texts
-/// directly, as its runs do.
+/// directly, as its runs do. A trained version's fusion (<see cref="ITrainedVersions"/>) replaces the options' one.
 /// </summary>
-public sealed class PoolScorer(ITagPlanner planner, IEmbeddingCache cache, IOptions<RelevanceOptions> relevance, IConfiguration configuration)
+public sealed class PoolScorer(
+    ITagPlanner planner, IEmbeddingCache cache, IOptions<RelevanceOptions> relevance, IConfiguration configuration, ITrainedVersions? trained = null)
 {
     /// <summary>Documents embedded or scored per call (keeps cancellation responsive).</summary>
     private const int Batch = 256;
@@ -39,7 +41,15 @@ public sealed class PoolScorer(ITagPlanner planner, IEmbeddingCache cache, IOpti
         {
             Options = relevance.Value,
         };
-        var plan = (await planner.PlanAsync(request, cancellationToken)).Plans[0];
+
+        // A trained version: planned as it was trained (TrainedPlanning), scored with its own fusion weights.
+        var learned = trained?.Find(embedding.Model.Id)?.Fusion;
+        if (learned is not null)
+        {
+            request = request with { Fusion = TrainedPlanning.PlanFusion(relevance.Value) };
+        }
+
+        var plan = TrainedPlanning.Apply(await planner.PlanAsync(request, cancellationToken), learned).Plans[0];
         for (var offset = 0; offset < scorable.Count; offset += Batch)
         {
             var positions = scorable.GetRange(offset, Math.Min(Batch, scorable.Count - offset));

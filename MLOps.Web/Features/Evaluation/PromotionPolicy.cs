@@ -1,7 +1,17 @@
 namespace MLOps.Web.Features.Evaluation;
 
 /// <summary>One candidate's measurement: NDCG by set name, or the error that stopped it.</summary>
-public sealed record CandidateResult(string ModelId, IReadOnlyDictionary<string, double> NdcgBySet, string? Error = null);
+/// <param name="ModelId">The candidate version.</param>
+/// <param name="NdcgBySet">NDCG by set name.</param>
+/// <param name="Error">What stopped its measurement, if anything.</param>
+public sealed record CandidateResult(string ModelId, IReadOnlyDictionary<string, double> NdcgBySet, string? Error = null)
+{
+    /// <summary>Sets in its (or the champion's) training data: it is compared on the other sets only.</summary>
+    public IReadOnlyList<string> ExcludedSets { get; init; } = [];
+
+    /// <summary>Set for a rolled-back version: its own record, which its mean must beat by the margin.</summary>
+    public double? Record { get; init; }
+}
 
 /// <summary>
 /// What a champion/challenger run measured: the judgment sets, the champion's NDCG by set (all 0 when
@@ -36,10 +46,12 @@ public sealed record PromotionVerdict(
 }
 
 /// <summary>
-/// The promotion rule: a candidate qualifies when its mean NDCG over all judgment sets beats the
-/// champion's by at least the margin (and by more than zero), and it is not worse than the champion on
-/// any set (beyond a float tolerance). Among qualifying candidates, the highest mean wins; equal means
-/// go to the first model id in ordinal order.
+/// The promotion rule: a candidate qualifies when its mean NDCG over the judgment sets it is compared on
+/// beats the champion's mean over the same sets by at least the margin (and by more than zero), and it
+/// is not worse than the champion on any of them (beyond a float tolerance). A candidate is compared on
+/// every set except those in a trained version's training data (its own or the champion's: no leakage),
+/// and its reason says so. A rolled-back version must also beat its own record by the margin. Among
+/// qualifying candidates, the highest mean wins; equal means go to the first model id in ordinal order.
 /// </summary>
 public static class PromotionPolicy
 {
@@ -54,8 +66,7 @@ public static class PromotionPolicy
             return new PromotionVerdict(nothing, null, [], champion, championMean);
         }
 
-        var (outcomes, winnerId) = Decide(
-            champion, [.. results.Candidates.Select(c => (c.ModelId, c.NdcgBySet, c.Error))], margin, perSetTolerance);
+        var (outcomes, winnerId) = Decide(champion, results.Candidates, margin, perSetTolerance);
         var winner = winnerId is null ? null : outcomes.Single(c => c.ModelId == winnerId);
         return winner switch
         {
@@ -71,19 +82,41 @@ public static class PromotionPolicy
         IReadOnlyDictionary<string, double> champion,
         IReadOnlyList<(string ModelId, IReadOnlyDictionary<string, double> NdcgBySet, string? Error)> candidates,
         double margin,
-        double perSetTolerance)
+        double perSetTolerance) =>
+        Decide(champion, [.. candidates.Select(c => new CandidateResult(c.ModelId, c.NdcgBySet, c.Error))], margin, perSetTolerance);
+
+    /// <summary>Each candidate's outcome (in the order given), each compared on the sets not excluded for it, and the winner's id, or null.</summary>
+    public static (IReadOnlyList<CandidateOutcome> Outcomes, string? Winner) Decide(
+        IReadOnlyDictionary<string, double> champion, IReadOnlyList<CandidateResult> candidates, double margin, double perSetTolerance)
     {
-        var sets = champion.Keys.Order(StringComparer.Ordinal).ToList();
-        var championMean = sets.Count == 0 ? 0 : sets.Average(s => champion[s]);
         var outcomes = new List<CandidateOutcome>(candidates.Count);
-        foreach (var (modelId, bySet, error) in candidates)
+        foreach (var c in candidates)
         {
-            var missing = sets.Where(s => !bySet.ContainsKey(s)).ToList();
-            var mean = sets.Count == 0 || missing.Count > 0 ? 0 : sets.Average(s => bySet[s]);
+            var excluded = c.ExcludedSets.Where(champion.ContainsKey).Order(StringComparer.Ordinal).ToList();
+            var sets = champion.Keys.Except(excluded, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            var championMean = sets.Count == 0 ? 0 : sets.Average(s => champion[s]);
+            var missing = sets.Where(s => !c.NdcgBySet.ContainsKey(s)).ToList();
+            var mean = sets.Count == 0 || missing.Count > 0 ? 0 : sets.Average(s => c.NdcgBySet[s]);
             var delta = mean - championMean;
-            var worse = sets.Where(s => bySet.TryGetValue(s, out var v) && v < champion[s] - perSetTolerance).ToList();
-            var (qualifies, why) = Assess(sets.Count, error, missing, worse, mean, championMean, delta, margin);
-            outcomes.Add(new CandidateOutcome(modelId, bySet, mean, delta, worse, qualifies, why));
+            var worse = sets.Where(s => c.NdcgBySet.TryGetValue(s, out var v) && v < champion[s] - perSetTolerance).ToList();
+            var (qualifies, why) = Assess(sets.Count, c.Error, missing, worse, mean, championMean, delta, margin);
+            if (qualifies && c.Record is { } record && mean < record + margin)
+            {
+                (qualifies, why) = (false, $"rolled back before: mean NDCG {mean:F4} does not beat its own record {record:F4} by the margin {margin:F4}");
+            }
+
+            if (excluded.Count > 0)
+            {
+                why += sets.Count == 0
+                    ? $"; every judgment set is in the training data ({string.Join(", ", excluded)}): no held-back set to compare on"
+                    : $"; compared on held-back sets only ({string.Join(", ", sets)}), not on the training sets {string.Join(", ", excluded)}";
+            }
+
+            var kept = c.NdcgBySet.Where(kv => !excluded.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            outcomes.Add(new CandidateOutcome(c.ModelId, kept, mean, delta, worse, qualifies, why)
+            {
+                ExcludedSets = excluded, ChampionMeanNdcg = championMean, Record = c.Record,
+            });
         }
 
         var winner = outcomes.Where(o => o.Qualifies)

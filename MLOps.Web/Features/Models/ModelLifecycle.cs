@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MLOps.Web.Infrastructure.Onnx;
 using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Training;
 
 namespace MLOps.Web.Features.Models;
 
@@ -19,6 +20,8 @@ public sealed class ModelLifecycle(
     TimeProvider time,
     ILogger<ModelLifecycle> logger) : IModelRegistry, IDisposable
 {
+    public const string RollbackReason = "rollback";
+
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public IReadOnlyList<ModelDescriptor> List() => [.. store.ListEntries().Select(e => e.Descriptor)];
@@ -82,7 +85,7 @@ public sealed class ModelLifecycle(
         try
         {
             var previous = store.ReadState().Previous ?? throw new NothingToRollBackException();
-            await PromoteCoreAsync(previous, "rollback", cancellationToken);
+            await PromoteCoreAsync(previous, RollbackReason, cancellationToken);
             return previous;
         }
         finally
@@ -153,6 +156,30 @@ public sealed class ModelLifecycle(
             var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             ModelsLog.Quantized(logger, sourceId, candidate.Id, elapsed, result.Report.Quantized.Count, result.Report.OutputBytes, minCosine);
             return await PublishAsync(staged, sourceId, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// A trained version of <paramref name="baseId"/>'s model: the base's files (model.onnx untouched),
+    /// <c>fusion.json</c> added (<see cref="TrainedVersions"/>), the lineage in the manifest; observers told.
+    /// </summary>
+    public async Task<ModelDescriptor> CreateTrainedVersionAsync(string baseId, ReadOnlyMemory<byte> fusionJson, TrainingLineage lineage, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var entry = store.Get(baseId);
+            await using var staged = StagedModel.DeriveFrom(store, entry);
+            await staged.AddFileAsync(TrainedVersions.FusionFile, fusionJson, cancellationToken);
+            staged.Manifest.Training = lineage;
+            staged.Manifest.Source = $"{baseId} with fusion weights trained on {lineage.TrainedOn.Count} judgment set(s)";
+            staged.Manifest.CreatedAt = time.GetUtcNow();
+            await staged.StageAsync(store.NextVersion(entry.Descriptor.Name), cancellationToken);
+            return await PublishAsync(staged, baseId, cancellationToken);
         }
         finally
         {
@@ -278,8 +305,10 @@ public sealed class ModelLifecycle(
 
         var previous = cache.Activate(model);
         readiness.Status = new ModelStatus(ModelStatusKind.Ready, $"Serving {id}.", id);
-        var previousId = previous?.Descriptor.Id ?? store.ReadState().Active;
-        store.WriteState(new RegistryState(id, previousId, time.GetUtcNow(), reason));
+        var state = store.ReadState();
+        var previousId = previous?.Descriptor.Id ?? state.Active;
+        var rolledBack = reason == RollbackReason && previousId is not null ? [.. state.RolledBack.Where(r => r != previousId), previousId] : state.RolledBack;
+        store.WriteState(new RegistryState(id, previousId, time.GetUtcNow(), reason) { RolledBack = rolledBack });
         ModelsLog.Promoted(logger, id, previousId, reason);
         var previousDescriptor = previousId is null ? null : previous?.Descriptor ?? store.Find(previousId)?.Descriptor;
         await NotifyAsync((o, ct) => o.OnPromotedAsync(model.Descriptor, previousDescriptor, ct), cancellationToken);

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using MLOps.Web.Infrastructure.Onnx;
 using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Training;
 
 namespace MLOps.Web.Features.Models;
 
@@ -73,6 +74,9 @@ public sealed class ModelManifest
 
     /// <summary>An int8 version: which version it was quantized from, how, and what the check measured (null for fp32 models).</summary>
     public QuantizationInfo? Quantization { get; set; }
+
+    /// <summary>A trained version: its lineage (base, data, hyperparameters, held-back metrics); its learned fusion is <c>fusion.json</c> beside the manifest.</summary>
+    public TrainingLineage? Training { get; set; }
 
     public string? Sha256 { get; set; }
 

@@ -14,6 +14,16 @@ public sealed record ModelEntry(ModelDescriptor Descriptor, ModelManifest Manife
 /// <summary>The active and previous version, persisted in <c>&lt;registry&gt;/registry.json</c>.</summary>
 public sealed record RegistryState(string? Active, string? Previous, DateTimeOffset? UpdatedAt, string? Reason)
 {
+    /// <summary>Versions a rollback moved away from (the champion/challenger job holds them to their own record).</summary>
+    public IReadOnlyList<string> RolledBack { get; init; } = [];
+
+    /// <summary>Value equality, <see cref="RolledBack"/> compared item by item.</summary>
+    public bool Equals(RegistryState? other) =>
+        other is not null && (Active, Previous, UpdatedAt, Reason) == (other.Active, other.Previous, other.UpdatedAt, other.Reason)
+        && RolledBack.SequenceEqual(other.RolledBack, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Active, Previous, UpdatedAt, Reason, RolledBack.Count);
+
     public static RegistryState Empty { get; } = new(null, null, null, null);
 }
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Training;
 
 namespace MLOps.Web.Features.Models;
 
@@ -27,7 +28,8 @@ public sealed record ModelInfo(
     [property: JsonPropertyName("calibration")] CalibrationInfo? Calibration,
     [property: JsonPropertyName("created_at")] DateTimeOffset? CreatedAt,
     [property: JsonPropertyName("metrics")] JsonObject? Metrics,
-    [property: JsonPropertyName("quantization")] QuantizationInfo? Quantization = null);
+    [property: JsonPropertyName("quantization")] QuantizationInfo? Quantization = null,
+    [property: JsonPropertyName("training")] TrainingLineage? Training = null);
 
 /// <summary>Registers a model folder the service can read.</summary>
 public sealed record RegisterModelRequest([property: JsonPropertyName("path")] string? Path);
@@ -61,6 +63,7 @@ internal static class ModelInfos
             e.Manifest.Calibration is { } c ? new CalibrationInfo(c.A, c.B, c.Method, c.FittedFrom) : null,
             e.Manifest.CreatedAt,
             e.Manifest.Metrics,
-            e.Manifest.Quantization))];
+            e.Manifest.Quantization,
+            e.Manifest.Training))];
     }
 }

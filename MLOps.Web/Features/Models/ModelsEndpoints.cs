@@ -5,6 +5,7 @@ using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared.Evaluation;
 using MLOps.Web.Shared.Models;
 using MLOps.Web.Infrastructure.Security;
+using MLOps.Web.Shared.Training;
 
 namespace MLOps.Web.Features.Models;
 
@@ -51,6 +52,16 @@ public static class ModelsEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireOperator()
+            .RequireRateLimit(RateLimits.Jobs);
+
+        group.MapPost("/{id}/train", TrainAsync)
+            .WithName("TrainModel")
+            .WithSummary("Enqueues the 'train-model' job: learns the fusion weights of the version's tag scores from the judgment sets (pairwise ranker, L2 by leave-one-set-out, Platt calibration) and registers them as a new version '{name}@{n+1}' (model.onnx untouched, fusion.json added, lineage in its manifest). Body optional: {\"train\": [sets], \"hold_back\": [sets], \"seed\": 17, \"l2\": 1}. Answers 202 with the job id and its dashboard link; the new version is not activated.")
+            .WithRequestExample("""{"hold_back": ["dev-heist"], "seed": 17}""")
+            .Produces<TrainingEnqueued>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireOperator()
             .RequireRateLimit(RateLimits.Jobs);
 
@@ -138,6 +149,13 @@ public static class ModelsEndpoints
         var created = await lifecycle.QuantizeAsync(id, cancellationToken);
         var info = ModelInfos.Describe(store, cache.ActiveModelId).First(m => m.Id == created.Id);
         return TypedResults.Created($"/api/models/{Uri.EscapeDataString(info.Id)}", info);
+    }
+
+    private static async Task<Accepted<TrainingEnqueued>> TrainAsync(
+        string id, [FromServices] IModelTraining training, CancellationToken cancellationToken, TrainRequest? body = null)
+    {
+        var enqueued = await training.EnqueueAsync(id, body ?? new TrainRequest(), cancellationToken);
+        return TypedResults.Accepted(enqueued.Dashboard, enqueued);
     }
 
     private static async Task<Ok<RollbackResponse>> RollbackAsync(ModelLifecycle lifecycle, ModelStore store, CancellationToken cancellationToken)

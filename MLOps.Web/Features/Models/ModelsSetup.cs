@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Training;
 
 namespace MLOps.Web.Features.Models;
 
@@ -24,6 +25,9 @@ public static class ModelsSetup
         builder.Services.AddSingleton<IScorerProvider>(sp => sp.GetRequiredService<LoadedModelCache>());
         builder.Services.AddSingleton<ModelLifecycle>();
         builder.Services.AddSingleton<IModelRegistry>(sp => sp.GetRequiredService<ModelLifecycle>());
+        builder.Services.AddSingleton<TrainedVersions>();
+        builder.Services.AddSingleton<ITrainedVersions>(sp => sp.GetRequiredService<TrainedVersions>());
+        builder.Services.AddSingleton<IRegistryHistory>(sp => sp.GetRequiredService<TrainedVersions>());
         builder.Services.AddSingleton<ModelStartup>();
         builder.Services.AddHostedService<ModelStartupService>();
         builder.Services.AddHealthChecks().AddCheck<ModelHealthCheck>("model", tags: ["ready"]);

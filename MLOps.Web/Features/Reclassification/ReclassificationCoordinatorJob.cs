@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Shared.Models;
 using MLOps.Web.Shared.Relevance;
+using MLOps.Web.Shared.Training;
 using MLOps.Web.Shared.Trending;
 
 namespace MLOps.Web.Features.Reclassification;
@@ -29,7 +30,9 @@ public sealed class ReclassificationCoordinatorJob(
     RunCompletion completion,
     IOptions<ReclassificationOptions> options,
     TimeProvider time,
-    ILogger<ReclassificationCoordinatorJob> logger)
+    ILogger<ReclassificationCoordinatorJob> logger,
+    ITrainedVersions? trained = null,
+    IOptions<RelevanceOptions>? relevance = null)
 {
     /// <summary>Coordinates one run. <paramref name="labels"/> null: the top trending tags.</summary>
     [JobDisplayName("Reclassify: {1}")]
@@ -139,7 +142,15 @@ public sealed class ReclassificationCoordinatorJob(
         }
 
         var request = new TagPlanRequest(embedding, [.. tags.Select(t => new TagToPlan(t.Tag, t.Label, t.Field, t.Variants))], ids, o.HypothesisTemplate);
-        return (embedding.Model, await planner.PlanAsync(request, cancellationToken));
+
+        // A trained version (its fusion.json) is planned as it was trained and scores with its own fusion weights; any other with the Relevance options'.
+        if (trained?.Find(embedding.Model.Id)?.Fusion is not { } learned)
+        {
+            return (embedding.Model, await planner.PlanAsync(request, cancellationToken));
+        }
+
+        var planned = await planner.PlanAsync(request with { Fusion = TrainedPlanning.PlanFusion(relevance?.Value ?? new RelevanceOptions()) }, cancellationToken);
+        return (embedding.Model, TrainedPlanning.Apply(planned, learned));
     }
 
     /// <summary>Gathers the planner's inputs and stores the plan; null when there is nothing to score (the run is recorded skipped).</summary>

@@ -32,3 +32,9 @@ public interface IModelLifecycleObserver
 
     Task OnPromotedAsync(ModelDescriptor model, ModelDescriptor? previous, CancellationToken cancellationToken);
 }
+
+/// <summary>What the registry remembers of its past: the versions that were rolled back (the active one when a rollback re-activated the previous).</summary>
+public interface IRegistryHistory
+{
+    IReadOnlyList<string> RolledBack();
+}

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MLOps.Web.Features.Evaluation;
+using MLOps.Web.Features.Relevance;
+using MLOps.Web.Features.Training;
+using MLOps.Web.Shared.Evaluation;
+using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Relevance;
+using MLOps.Web.Shared.Training;
+
+namespace MLOps.Web.Commands;
+
+/// <summary>
+/// <c>bench train</c>'s measurement: the sets' features built once by the product's <see cref="TrainingData"/>,
+/// one <see cref="FusionTrainer"/> fit per held-out tag (trained on the other tags' whole-catalog sets, L2 by
+/// their leave-one-set-out), each scored on the held-out tag's sets by the product's <see cref="Evaluator"/>
+/// with the fold's fusion served as a trained version's would be (<see cref="ITrainedVersions"/>).
+/// </summary>
+internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, CancellationToken ct)
+{
+    private const int K = RelevanceBenchmark.K;
+
+    public async Task RunAsync()
+    {
+        var o = new RelevanceOptions();
+        var output = bench.Output;
+        await bench.EmbedCatalogAsync();
+        var planner = new TagPlanner(bench.Index, bench.Cache, Options.Create(o), NullLogger<TagPlanner>.Instance);
+        var data = new TrainingData(bench.Index, bench.Cache, planner, Options.Create(o), new ConfigurationBuilder().Build());
+        var sets = bench.Pools.Values.Select(p => new JudgedSet(p.Set.Name, p.Set.Query,
+            p.Set.Judgments.ToDictionary(j => j.DocumentId, j => j.Relevance, StringComparer.Ordinal), p.Set.UpdatedAt)).ToList();
+        var started = Stopwatch.GetTimestamp();
+        var features = (await data.BuildAsync(bench.Scorer, sets, seed, _ => { }, ct)).ToDictionary(f => f.Set, StringComparer.Ordinal);
+        var featureSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var byDefault = await EvaluateAsync(o, null);
+        var trained = new Dictionary<string, (double Ndcg, int Unjudged)>(StringComparer.Ordinal);
+        var notes = new List<string>();
+        var fitSeconds = 0.0;
+        foreach (var tag in bench.Tags)
+        {
+            var train = bench.Tags.Where(t => t != tag).Select(t => features[$"dev-{t}"]).ToList();
+            var fitStarted = Stopwatch.GetTimestamp();
+            var fitted = FusionTrainer.Train(train, null, seed);
+            fitSeconds += Stopwatch.GetElapsedTime(fitStarted).TotalSeconds;
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"{tag}: l2 {fitted.L2}, on the default plan's features {FusionTrainer.Ndcg(features[$"dev-{tag}"], fitted.Weights):F3} (default {TrainingNdcg.At(features[$"dev-{tag}"].Ids, features[$"dev-{tag}"].Baseline, features[$"dev-{tag}"].Grades, K):F3})"));
+            var fold = await EvaluateAsync(o, new Fold(bench.Model.Descriptor.Id, fitted.ToFusion($"loto-{tag}")), n => n == $"dev-{tag}" || n == $"dev-{tag}-family");
+            foreach (var (name, value) in fold)
+            {
+                trained[name] = value;
+            }
+        }
+
+        var all = FusionTrainer.Train([.. bench.Tags.Select(t => features[$"dev-{t}"])], null, seed);
+        Print(output, byDefault, trained, notes, all, featureSeconds, fitSeconds);
+    }
+
+    private async Task<Dictionary<string, (double Ndcg, int Unjudged)>> EvaluateAsync(RelevanceOptions o, ITrainedVersions? trained, Func<string, bool>? only = null)
+    {
+        var planner = new TagPlanner(bench.Index, bench.Cache, Options.Create(o), NullLogger<TagPlanner>.Instance);
+        var pools = new PoolScorer(planner, bench.Cache, Options.Create(o), new ConfigurationBuilder().Build(), trained);
+        var models = new BenchModels(bench.Model);
+        using var history = new FileEvaluationHistory(Path.Combine(Path.GetTempPath(), $"mlops-train-bench-{Guid.NewGuid():N}"), 100_000);
+        var evaluator = new Evaluator(bench.Index, models, pools, models, history, Options.Create(new EvaluationOptions()), TimeProvider.System, NullLogger<Evaluator>.Instance);
+        var result = new Dictionary<string, (double, int)>(StringComparer.Ordinal);
+        foreach (var (name, pool) in bench.Pools.Where(p => only?.Invoke(p.Key) ?? true))
+        {
+            var outcome = await evaluator.EvaluateInMemoryAsync(pool, bench.Model.Descriptor.Id, K, "bench train", null, ct);
+            result[name] = (outcome.Record.Metrics.Ndcg, outcome.UnjudgedInTopK.Count);
+        }
+
+        return result;
+    }
+
+    private void Print(
+        TextWriter output,
+        Dictionary<string, (double Ndcg, int Unjudged)> byDefault,
+        Dictionary<string, (double Ndcg, int Unjudged)> trained,
+        List<string> notes,
+        FittedFusion all,
+        double featureSeconds,
+        double fitSeconds)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine(bench.Describe);
+        output.WriteLine();
+        output.WriteLine($"| row | {string.Join(" | ", bench.Tags)} | mean | mean Family | unjudged@10 |");
+        output.WriteLine($"|---|{string.Concat(bench.Tags.Select(_ => "---|"))}---|---|---|");
+        foreach (var (label, rows) in new[] { ("default (untrained)", byDefault), ("trained, leave-one-tag-out", trained) })
+        {
+            var whole = bench.Tags.Select(t => rows[$"dev-{t}"].Ndcg).ToList();
+            var family = rows.Where(r => r.Key.EndsWith("-family", StringComparison.Ordinal)).Select(r => r.Value.Ndcg).ToList();
+            var unjudged = bench.Tags.Average(t => rows[$"dev-{t}"].Unjudged);
+            output.WriteLine(string.Create(inv, $"| {label} | {string.Join(" | ", whole.Select(v => v.ToString("F3", inv)))} | {whole.Average():F3} | {(family.Count == 0 ? 0 : family.Average()):F3} ({family.Count}) | {unjudged:F1} |"));
+        }
+
+        var familySets = byDefault.Keys.Where(k => k.EndsWith("-family", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        output.WriteLine();
+        output.WriteLine($"| genre=Family | {string.Join(" | ", familySets)} |");
+        output.WriteLine($"|---|{string.Concat(familySets.Select(_ => "---|"))}");
+        foreach (var (label, rows) in new[] { ("default (untrained)", byDefault), ("trained, leave-one-tag-out", trained) })
+        {
+            output.WriteLine($"| {label} | {string.Join(" | ", familySets.Select(f => rows[f].Ndcg.ToString("F3", inv)))} |");
+        }
+
+        output.WriteLine();
+        output.WriteLine("Per fold: the L2 chosen (nested leave-one-set-out) and NDCG@10 of the fold's fusion over the features the default plan gives (whole catalog, every document with text):");
+        output.WriteLine(string.Join(Environment.NewLine, notes.Select(n => "- " + n)));
+        output.WriteLine(string.Create(inv, $"All {bench.Tags.Count} tags (l2 {all.L2}): {string.Join(", ", FusionTrainer.Features.Select((f, i) => $"{f} {all.Weights[i]:F3}"))}, alpha {all.Alpha:F3}, beta {all.Beta:F3}"));
+        output.WriteLine(string.Create(inv, $"Features for {bench.Pools.Count} sets: {featureSeconds:F1} s; {bench.Tags.Count} nested fits: {fitSeconds:F1} s (seed {seed})"));
+    }
+
+    /// <summary>One fold's fusion, served for the bench's model as a trained version's would be.</summary>
+    private sealed class Fold(string modelId, FusionModel fusion) : ITrainedVersions
+    {
+        public LearnedParameters? Find(string id) => id == modelId ? new LearnedParameters(fusion, null!) : null;
+
+        public Task<ModelDescriptor> CreateAsync(string baseModelId, FusionModel f, TrainingLineage lineage, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+    }
+}
