@@ -193,8 +193,16 @@ internal sealed class RelevanceBenchmark : IAsyncDisposable
             await materializer.MaterializeAsync(builtIn, ct);
         }
 
-        var (name, version) = (options.Model.Split('@')[0], options.Model.Split('@')[1]);
-        var dir = Path.Combine(root, name, version);
+        var parts = options.Model.Split('@');
+        var dir = parts.Length == 2 && parts.All(p => p.Length > 0) ? Path.Combine(root, parts[0], parts[1]) : "";
+        if (!File.Exists(Path.Combine(dir, ModelManifest.FileName)))
+        {
+            var known = Directory.GetDirectories(root).SelectMany(n => Directory.GetDirectories(n).Select(v => $"{Path.GetFileName(n)}@{Path.GetFileName(v)}"))
+                .Where(id => !id.Contains("/.", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+            throw new CommandLineException($"bench relevance: no model {options.Model} in {root} (there: {string.Join(", ", known)}); give --registry a registry that holds it, e.g. the service's <data>/models.");
+        }
+
+        var (name, version) = (parts[0], parts[1]);
         var manifest = ModelManifest.Read(Path.Combine(dir, ModelManifest.FileName));
         var descriptor = new ModelDescriptor(options.Model, name, version, manifest.Kind, manifest.Sha256 ?? "", dir);
         var model = LoadedModel.Load(descriptor, manifest, new OnnxSessionSettings(AllowSpinning: false), new BatchingSettings(32, TimeSpan.Zero, true));

@@ -2,9 +2,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using MLOps.Web.Infrastructure.Hosting;
+using MLOps.Web.Infrastructure.Security;
 using MLOps.Web.Shared.Evaluation;
 using MLOps.Web.Shared.Models;
-using MLOps.Web.Infrastructure.Security;
 using MLOps.Web.Shared.Training;
 
 namespace MLOps.Web.Features.Models;
@@ -45,6 +45,13 @@ public static class ModelsEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireOperator();
 
+        MapDerivedVersionRoutes(group);
+        return app;
+    }
+
+    /// <summary>Routes that make a new version from an existing one (quantize, train) or measure one (evaluate, calibrate): each an operator's job, rate-limited as a job.</summary>
+    private static void MapDerivedVersionRoutes(RouteGroupBuilder group)
+    {
         group.MapPost("/{id}/quantize", QuantizeAsync)
             .WithName("QuantizeModel")
             .WithSummary("Writes the int8 copy of a version (dynamic quantization of its MatMul/Gemm weights: int8 per output channel, activations uint8 at run time) as a new version of '<name>-int8'. It is loaded, smoke-tested and its embeddings checked against the source's (cosine >= 0.98) before it is registered; it does not become active, and champion/challenger evaluates it like any new version.")
@@ -78,7 +85,6 @@ public static class ModelsEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireOperator()
             .RequireRateLimit(RateLimits.Jobs);
-        return app;
     }
 
     private static Ok<ModelInfo[]> List(ModelStore store, LoadedModelCache cache) => TypedResults.Ok(ModelInfos.Describe(store, cache.ActiveModelId));
