@@ -4,7 +4,8 @@ namespace MLOps.Web.Tests.Unit.Reclassification;
 
 public sealed class RunOutcomeTests
 {
-    private static RunPlan Plan(int chunks) => new()
+    /// <summary>A planned run of <paramref name="chunks"/> chunks of 5 documents, one tag (shared with <see cref="RunSplitsTests"/>).</summary>
+    internal static RunPlan Plan(int chunks, double planMilliseconds = 0) => new()
     {
         RunId = "r",
         Reason = "test",
@@ -15,6 +16,7 @@ public sealed class RunOutcomeTests
         TotalDocuments = 5L * chunks,
         RetryAttempts = 3,
         StartedAt = DateTimeOffset.UnixEpoch,
+        PlanMilliseconds = planMilliseconds,
     };
 
     [Fact]

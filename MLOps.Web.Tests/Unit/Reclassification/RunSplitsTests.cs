@@ -4,19 +4,7 @@ namespace MLOps.Web.Tests.Unit.Reclassification;
 
 public sealed class RunSplitsTests
 {
-    private static RunPlan Plan(int chunks, double planMilliseconds) => new()
-    {
-        RunId = "r",
-        Reason = "test",
-        Tags = ReclassificationLabels.FromLabels(["christmas"]),
-        ModelId = "m@1",
-        ModelSha256 = "sha",
-        ChunkSizes = [.. Enumerable.Repeat(5, chunks)],
-        TotalDocuments = 5L * chunks,
-        RetryAttempts = 3,
-        StartedAt = DateTimeOffset.UnixEpoch,
-        PlanMilliseconds = planMilliseconds,
-    };
+    private static RunPlan Plan(int chunks, double planMilliseconds) => RunOutcomeTests.Plan(chunks, planMilliseconds);
 
     private static ChunkStats Stats(double milliseconds, ChunkPhases? phases) => new(5, 5, 0, milliseconds, "s") { Phases = phases };
 
