@@ -176,6 +176,23 @@ public sealed class AuthTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_hangfire_dashboard_keeps_its_own_rule_when_reads_need_a_key()
+    {
+        using var client = Client(new()
+        {
+            ["Auth:RequireReaderKey"] = "true",
+            ["Hangfire:DashboardUsername"] = "admin",
+            ["Hangfire:DashboardPassword"] = "dash-secret",
+        });
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(new Uri("/hangfire", UriKind.Relative))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(new Uri("/api/catalog", UriKind.Relative))).StatusCode);
+        var basic = new HttpRequestMessage(HttpMethod.Get, new Uri("/hangfire", UriKind.Relative));
+        basic.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:dash-secret")));
+        var answer = await client.SendAsync(basic);
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{answer.StatusCode} {answer.Headers} {await answer.Content.ReadAsStringAsync()}");
+    }
+
+    [Fact]
     public async Task Loopback_needs_no_key_on_the_defaults()
     {
         using var client = Client();

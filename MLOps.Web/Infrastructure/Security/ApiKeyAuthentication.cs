@@ -84,7 +84,9 @@ public sealed class RoleRequirementHandler(IOptions<AuthOptions> options) : Auth
     {
         var o = options.Value;
         var http = context.Resource as HttpContext;
-        var open = requirement.Role == Roles.Reader && !o.RequireReaderKey;
+        // No endpoint: middleware such as the Hangfire dashboard, which keeps its own rule (and a 404).
+        var notARoute = requirement.Role == Roles.Reader && http is not null && http.GetEndpoint() is null;
+        var open = notARoute || (requirement.Role == Roles.Reader && !o.RequireReaderKey);
         var local = o.AllowLoopback && http is not null && RequestLocality.IsLocal(http);
         var keyed = Roles.Satisfying(requirement.Role).Any(context.User.IsInRole);
         if (open || local || keyed)
