@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared;
 using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Shared.Evaluation;
@@ -162,14 +161,14 @@ public sealed partial class CalibrationService(
         var sets = await judgments.ListAsync(cancellationToken);
         if (sets.Count == 0)
         {
-            throw ProblemException.BadRequest("judgments", "No judgment sets are stored; PUT /api/judgments/{set} first.");
+            throw new InvalidModelRequestException("judgments", "No judgment sets are stored; PUT /api/judgments/{set} first.");
         }
 
         var samples = await CollectSamplesAsync(modelId, sets, o.CalibrationPositiveThreshold, cancellationToken);
         var positives = samples.Outcomes.Count(v => v);
         if (samples.Outcomes.Count < o.CalibrationMinimumJudgments || positives == 0 || positives == samples.Outcomes.Count)
         {
-            throw ProblemException.BadRequest("judgments",
+            throw new InvalidModelRequestException("judgments",
                 $"Calibration needs at least {o.CalibrationMinimumJudgments} judged documents found in the catalog, with both relevant (>= {o.CalibrationPositiveThreshold}) and non-relevant ones; found {samples.Outcomes.Count} ({positives} relevant).");
         }
 

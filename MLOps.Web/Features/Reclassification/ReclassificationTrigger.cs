@@ -1,7 +1,6 @@
 using Hangfire;
 using Hangfire.Common;
 using Hangfire.States;
-using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Shared.Reclassification;
 
 namespace MLOps.Web.Features.Reclassification;
@@ -14,7 +13,7 @@ public sealed class ReclassificationTrigger(IBackgroundJobClient jobs) : IReclas
         cancellationToken.ThrowIfCancellationRequested();
         if (ReclassificationLabels.Validate(labels) is { } errors)
         {
-            throw new ProblemException(StatusCodes.Status400BadRequest, "Invalid request", errors.First().Value[0], errors);
+            throw new InvalidRunRequestException(errors);
         }
 
         var args = labels?.ToArray();

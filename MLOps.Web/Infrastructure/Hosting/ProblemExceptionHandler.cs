@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics;
 using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Shared.Models;
+using MLOps.Web.Shared.Reclassification;
 using MLOps.Web.Shared.Training;
 
 namespace MLOps.Web.Infrastructure.Hosting;
@@ -44,6 +45,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                 break;
             case TrainingDataException t:
                 (status, title, detail, errors) = (StatusCodes.Status400BadRequest, "Cannot train", t.Message, new Dictionary<string, string[]> { [t.Field] = [t.Message] });
+                break;
+            case InvalidRunRequestException r:
+                (status, title, detail, errors) = (StatusCodes.Status400BadRequest, "Invalid request", r.Message, r.Errors);
                 break;
             case BadHttpRequestException b:
                 (status, title, detail) = (b.StatusCode, "Bad request", b.Message);
