@@ -19,6 +19,9 @@ public sealed partial class ChallengerTraining(
     IModelTraining? training = null,
     IRegistryHistory? registryHistory = null)
 {
+    /// <summary>The trigger recorded in the lineage of a challenger the nightly job trains (that job evaluates it right after).</summary>
+    public const string Trigger = "nightly champion/challenger";
+
     /// <summary>Trains a challenger from <paramref name="champion"/>; returns a note for the decision (what was trained, or why not).</summary>
     public async Task<string> TrainAsync(string? champion, CancellationToken ct)
     {
@@ -40,7 +43,7 @@ public sealed partial class ChallengerTraining(
 
         try
         {
-            var created = await training.TrainAsync(champion, new TrainRequest(), "nightly champion/challenger", null, ct);
+            var created = await training.TrainAsync(champion, new TrainRequest(), Trigger, null, ct);
             return $"Trained challenger {created.Id} from {champion} on the latest judgments.";
         }
         catch (Exception ex) when (ex is TrainingDataException or ModelException)

@@ -6,6 +6,7 @@ using MLOps.Web.Infrastructure.Redis;
 using MLOps.Web.Shared.Evaluation;
 using MLOps.Web.Shared.Models;
 using MLOps.Web.Shared.Reclassification;
+using MLOps.Web.Shared.Training;
 using StackExchange.Redis;
 
 namespace MLOps.Web.Features.Evaluation;
@@ -75,16 +76,27 @@ public static class EvaluationSetup
     }
 }
 
-/// <summary>Enqueues the champion/challenger job whenever a model version is registered.</summary>
+/// <summary>
+/// Enqueues the champion/challenger job whenever a model version is registered, except a challenger
+/// the nightly job trained itself: that job evaluates it next, so a second job would only record the
+/// same decision twice.
+/// </summary>
 public sealed partial class EvaluationModelObserver(
     IBackgroundJobClient jobs,
     IOptions<EvaluationOptions> options,
-    ILogger<EvaluationModelObserver> logger) : IModelLifecycleObserver
+    ILogger<EvaluationModelObserver> logger,
+    ITrainedVersions? trained = null) : IModelLifecycleObserver
 {
     public Task OnRegisteredAsync(ModelDescriptor model, CancellationToken cancellationToken)
     {
         if (!options.Value.EvaluateOnRegister)
         {
+            return Task.CompletedTask;
+        }
+
+        if (trained?.Find(model.Id)?.Lineage.Trigger == ChallengerTraining.Trigger)
+        {
+            LogNightlyChallenger(logger, model.Id);
             return Task.CompletedTask;
         }
 
@@ -111,6 +123,9 @@ public sealed partial class EvaluationModelObserver(
 
     [LoggerMessage(EventId = 6301, Level = LogLevel.Information, Message = "Model {Model} registered: champion/challenger evaluation enqueued as job {JobId}")]
     private static partial void LogEnqueued(ILogger logger, string model, string jobId);
+
+    [LoggerMessage(EventId = 6306, Level = LogLevel.Information, Message = "Model {Model} was trained by the nightly champion/challenger job, which evaluates it next: no second evaluation enqueued")]
+    private static partial void LogNightlyChallenger(ILogger logger, string model);
 
     [LoggerMessage(EventId = 6305, Level = LogLevel.Error, Message = "Could not enqueue the champion/challenger evaluation for {Model}; the nightly run will evaluate it")]
     private static partial void LogEnqueueFailed(ILogger logger, Exception exception, string model);
