@@ -19,6 +19,6 @@ public static class ClassificationMode
             return null;
         }
 
-        return (multiLabel ?? multiClass ?? false) || labelCount == 1;
+        return new Shared.Models.ZeroShotOptions(multiLabel ?? multiClass ?? false).MultiLabelFor(labelCount);
     }
 }

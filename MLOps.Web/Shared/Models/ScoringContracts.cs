@@ -16,7 +16,15 @@ public sealed record ModelDescriptor(string Id, string Name, string Version, Mod
 /// <summary>Zero-shot options, as in the Hugging Face pipeline.</summary>
 /// <param name="MultiLabel">true: each label scored independently; false: scores sum to 1 across labels. With one label a scorer scores multi-label either way (the pipeline's rule).</param>
 /// <param name="HypothesisTemplate">Template with <c>{}</c>; null takes the model manifest's default.</param>
-public sealed record ZeroShotOptions(bool MultiLabel = true, string? HypothesisTemplate = null);
+public sealed record ZeroShotOptions(bool MultiLabel = true, string? HypothesisTemplate = null)
+{
+    /// <summary>
+    /// The mode a scorer uses for <paramref name="labelCount"/> labels: <see cref="MultiLabel"/>, except
+    /// that one label is always multi-label (a softmax over one label is always 1; the pipeline scores a
+    /// lone label as entailment against contradiction). The one place the rule lives.
+    /// </summary>
+    public bool MultiLabelFor(int labelCount) => MultiLabel || labelCount == 1;
+}
 
 /// <summary>A loaded model version that scores sequences against labels. Thread-safe.</summary>
 public interface IZeroShotScorer

@@ -80,7 +80,7 @@ public sealed class EmbeddingScorer(
         }
 
         var hypothesisVectors = hypotheses.ConvertAll(h => byText.TryGetValue(h, out var v) ? v : _hypotheses[h]);
-        var multiLabel = options.MultiLabel || labels.Count == 1; // the pipeline's one-label rule
+        var multiLabel = options.MultiLabelFor(labels.Count);
         var result = new float[sequences.Count][];
         for (var s = 0; s < sequences.Count; s++)
         {

@@ -43,7 +43,7 @@ public sealed class NliScorer(
         }
 
         var logits = await infer(pairs, cancellationToken);
-        var multiLabel = options.MultiLabel || labels.Count == 1; // the pipeline's one-label rule
+        var multiLabel = options.MultiLabelFor(labels.Count);
         var result = new float[sequences.Count][];
         for (var s = 0; s < sequences.Count; s++)
         {
