@@ -22,22 +22,32 @@ internal static class TopicSimilarity
         var tags = groups.SelectMany(g => g.Value.Select(t => (Topic: g.Key, Tag: t))).ToList();
         Directory.CreateDirectory(registry);
         var materializer = new BuiltInModelMaterializer(registry, null, TimeProvider.System, NullLogger.Instance);
+        var quantizer = new BuiltInQuantizedMaterializer(registry, null, TimeProvider.System, NullLogger.Instance);
         Console.WriteLine($"{tags.Count} tags in {groups.Count} topics; {Environment.ProcessorCount} logical cores");
         foreach (var model in BuiltInModels.All)
         {
             await materializer.MaterializeAsync(model, CancellationToken.None);
-            var dir = Path.Combine(registry, model.Name, BuiltInModel.Version);
-            var manifest = ModelManifest.Read(Path.Combine(dir, ModelManifest.FileName));
-            var loaded = LoadedModel.Load(new ModelDescriptor(model.Id, model.Name, BuiltInModel.Version, manifest.Kind, manifest.Sha256 ?? "", dir),
-                manifest, new OnnxSessionSettings(AllowSpinning: false), new BatchingSettings());
-            var scorer = (IEmbeddingScorer)loaded.Scorer;
-            var labels = tags.ConvertAll(t => LabelNaming.ToLabel(t.Tag));
-            await ReportAsync($"{model.Id}, hypotheses ({scorer.Hypothesis("{}", null)})", tags, await scorer.EmbedAsync(labels.ConvertAll(l => scorer.Hypothesis(l, null)), CancellationToken.None));
-            await ReportAsync($"{model.Id}, bare labels", tags, await scorer.EmbedAsync(labels, CancellationToken.None));
-            await loaded.ReleaseAndWaitAsync();
+            await ReportModelAsync(model.Id, model.Name, Path.Combine(registry, model.Name, BuiltInModel.Version), tags);
+
+            // its int8 copy (the default active model is MiniLM's): the threshold is per model name
+            await quantizer.MaterializeAsync(model, CancellationToken.None);
+            var int8 = ModelQuantization.QuantizedName(model.Name);
+            await ReportModelAsync($"{int8}@{BuiltInModel.Version}", int8, Path.Combine(registry, int8, BuiltInModel.Version), tags);
         }
 
         return 0;
+    }
+
+    private static async Task ReportModelAsync(string id, string name, string dir, List<(string Topic, string Tag)> tags)
+    {
+        var manifest = ModelManifest.Read(Path.Combine(dir, ModelManifest.FileName));
+        var loaded = LoadedModel.Load(new ModelDescriptor(id, name, BuiltInModel.Version, manifest.Kind, manifest.Sha256 ?? "", dir),
+            manifest, new OnnxSessionSettings(AllowSpinning: false), new BatchingSettings());
+        var scorer = (IEmbeddingScorer)loaded.Scorer;
+        var labels = tags.ConvertAll(t => LabelNaming.ToLabel(t.Tag));
+        await ReportAsync($"{id}, hypotheses ({scorer.Hypothesis("{}", null)})", tags, await scorer.EmbedAsync(labels.ConvertAll(l => scorer.Hypothesis(l, null)), CancellationToken.None));
+        await ReportAsync($"{id}, bare labels", tags, await scorer.EmbedAsync(labels, CancellationToken.None));
+        await loaded.ReleaseAndWaitAsync();
     }
 
     private static Task ReportAsync(string title, List<(string Topic, string Tag)> tags, float[][] vectors)

@@ -32,7 +32,7 @@ public sealed class KServeProtocolTests(ClassifierApp app) : IClassFixture<Class
     }
 
     [Theory]
-    [InlineData("zero-shot-classifier", "all-MiniLM-L6-v2@1")]
+    [InlineData("zero-shot-classifier", "all-MiniLM-L6-v2-int8@1")] // the active model
     [InlineData("all-MiniLM-L6-v2", "all-MiniLM-L6-v2@1")]
     [InlineData("all-MiniLM-L6-v2@1", "all-MiniLM-L6-v2@1")]
     [InlineData("snowflake-arctic-embed-xs@1", "snowflake-arctic-embed-xs@1")]

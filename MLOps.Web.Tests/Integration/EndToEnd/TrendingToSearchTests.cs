@@ -53,7 +53,7 @@ public sealed class TrendingToSearchTests(ITestOutputHelper output)
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Contains("christmas", run.Tags);
         Assert.Contains("classification_christmas", run.Fields);
-        Assert.Equal("all-MiniLM-L6-v2@1", run.Model);
+        Assert.Equal("all-MiniLM-L6-v2-int8@1", run.Model);
         Assert.True(run.Documents > 0);
         Assert.Equal(run.Documents, run.DocumentsDone);
         Assert.Empty(run.FailedChunks);
@@ -102,7 +102,7 @@ public sealed class TrendingToSearchTests(ITestOutputHelper output)
     [Fact]
     public async Task After_a_rollback_the_next_run_writes_the_previous_versions_scores()
     {
-        const string defaultModel = "all-MiniLM-L6-v2@1";
+        const string defaultModel = "all-MiniLM-L6-v2-int8@1";
         const string challenger = "snowflake-arctic-embed-xs@1";
         const string field = "classification_christmas";
         string[] labels = ["christmas"];

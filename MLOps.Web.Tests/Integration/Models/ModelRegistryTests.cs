@@ -21,8 +21,16 @@ public sealed class ModelRegistryTests
     /// <summary>The model import directory of every app here: registration by path reads only from it.</summary>
     private static readonly string ImportRoot = TempDirectory.Create("incoming");
 
-    private static Dictionary<string, string?> WithImportDirectory(IDictionary<string, string?>? settings = null) =>
-        new(settings ?? new Dictionary<string, string?>()) { ["Models:ImportDirectory"] = ImportRoot };
+    /// <summary>
+    /// Every app here: the import directory, and the fp32 MiniLM as the configured active version (these tests
+    /// are about the registry's mechanics on it; DefaultModelTests covers the shipped int8 default).
+    /// </summary>
+    private static Dictionary<string, string?> WithImportDirectory(IDictionary<string, string?>? settings = null)
+    {
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Models:ImportDirectory"] = ImportRoot };
+        all.TryAdd("Models:ActiveModel", MiniLm);
+        return all;
+    }
 
     private static async Task<(MLOpsFactory Factory, ModelRooms Rooms)> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
     {
@@ -202,7 +210,7 @@ public sealed class ModelRegistryTests
     {
         var observer = new RecordingObserver();
         // Not started itself: only the derived app runs, so one host owns the data directory.
-        var factory = new MLOpsFactory(null);
+        var factory = new MLOpsFactory(WithImportDirectory());
         var data = factory.DataDirectory;
         await using (factory)
         await using (var app = factory.WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IModelLifecycleObserver>(observer))))

@@ -122,7 +122,7 @@ public sealed class QuantizedModelTests
         Assert.Contains(MiniLmInt8, (await RefusedAsync(MiniLm, HttpStatusCode.Conflict)).GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         Assert.Equal(before, (await ListAsync(client)).Select(m => m.GetProperty("id").GetString()).ToList());
-        Assert.Equal(MiniLm, rooms.Cache.ActiveModelId);
+        Assert.Equal(MiniLmInt8, rooms.Cache.ActiveModelId); // the default, unchanged by the refusals
         Assert.Empty(Directory.GetDirectories(rooms.Store.Root, ".staging*"));
     }
 
@@ -143,7 +143,7 @@ public sealed class QuantizedModelTests
             Assert.True(File.Exists(Path.Combine(entry.Descriptor.Directory, "vocab.txt")));
         }
 
-        Assert.Equal(MiniLm, rooms.Cache.ActiveModelId);
+        Assert.Equal(MiniLmInt8, rooms.Cache.ActiveModelId); // the default once its copy is written
         var int8Dir = rooms.Store.Get(MiniLmInt8).Descriptor.Directory;
         var created = rooms.Store.Get(ArcticInt8).Manifest.CreatedAt;
         await first.DisposeAsync();

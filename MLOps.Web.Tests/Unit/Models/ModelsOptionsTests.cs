@@ -34,7 +34,7 @@ public sealed class ModelsOptionsTests
     {
         Assert.Equal(new OnnxSessionSettings(0, false, OnnxGraphOptimization.All, OnnxExecutionMode.Sequential, 1, true, true), Bind().Session);
         Assert.True(Bind().MaterializeQuantized);
-        Assert.Equal("all-MiniLM-L6-v2@1", Bind().ActiveModel);
+        Assert.Equal("all-MiniLM-L6-v2-int8@1", Bind().ActiveModel);
     }
 
     [Fact]

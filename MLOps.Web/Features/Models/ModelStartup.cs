@@ -87,24 +87,31 @@ public sealed class ModelStartup(
         }
     }
 
-    /// <summary>The recorded active version, else the recorded previous one, else the configured one: the first that loads becomes active.</summary>
+    /// <summary>
+    /// The recorded active version, else the recorded previous one, else the configured one, else (when the
+    /// configured one is a built-in int8 copy that was not written) its fp32 source: the first that loads becomes active.
+    /// </summary>
     private async Task<ModelStatus> ActivateFirstLoadableAsync(CancellationToken cancellationToken)
     {
         var state = store.ReadState();
         var wanted = state.Active ?? _options.ActiveModel;
+        var source = BuiltInQuantizedSource(_options.ActiveModel);
         string? failure = null;
-        foreach (var candidate in new[] { wanted, state.Previous, _options.ActiveModel }.Distinct().OfType<string>())
+        string? missingInt8 = null;
+        foreach (var candidate in new[] { wanted, state.Previous, _options.ActiveModel, source }.Distinct().OfType<string>())
         {
+            if (candidate == _options.ActiveModel && source is not null && store.Find(candidate) is null)
+            {
+                // The configured default is the int8 copy of a built-in model and start-up did not write it: its fp32 source serves.
+                missingInt8 = MissingQuantizedReason(candidate);
+                failure ??= missingInt8;
+                continue;
+            }
+
             var error = await TryActivateAsync(candidate, cancellationToken);
             if (error is null)
             {
-                if (failure is null)
-                {
-                    return new ModelStatus(ModelStatusKind.Ready, $"Serving {candidate}.", candidate);
-                }
-
-                ModelsLog.Fallback(logger, candidate, wanted, failure);
-                return new ModelStatus(ModelStatusKind.Degraded, $"Serving {candidate} because {failure}", candidate);
+                return Activated(candidate, wanted, failure, missingInt8);
             }
 
             failure ??= $"model {candidate} cannot be loaded: {error}";
@@ -112,6 +119,35 @@ public sealed class ModelStartup(
 
         return new ModelStatus(ModelStatusKind.Failed, $"No model is loaded: {failure}", null);
     }
+
+    /// <summary>Ready on the wanted version; else the fallback logged with its reason (Ready when the int8 default was switched off on purpose).</summary>
+    private ModelStatus Activated(string candidate, string wanted, string? failure, string? missingInt8)
+    {
+        if (failure is null)
+        {
+            return new ModelStatus(ModelStatusKind.Ready, $"Serving {candidate}.", candidate);
+        }
+
+        if (failure == missingInt8)
+        {
+            ModelsLog.QuantizedDefaultMissing(logger, candidate, _options.ActiveModel, failure);
+            var deliberate = !_options.MaterializeBuiltIns || !_options.MaterializeQuantized;
+            return new ModelStatus(deliberate ? ModelStatusKind.Ready : ModelStatusKind.Degraded, $"Serving {candidate} because {failure}", candidate);
+        }
+
+        ModelsLog.Fallback(logger, candidate, wanted, failure);
+        return new ModelStatus(ModelStatusKind.Degraded, $"Serving {candidate} because {failure}", candidate);
+    }
+
+    /// <summary>The fp32 built-in model whose int8 copy <paramref name="id"/> is, else null.</summary>
+    internal static string? BuiltInQuantizedSource(string id) =>
+        BuiltInModels.All.FirstOrDefault(m => ModelStore.Id(ModelQuantization.QuantizedName(m.Name), BuiltInModel.Version) == id)?.Id;
+
+    /// <summary>Why the configured int8 copy of a built-in model is not in the registry.</summary>
+    private string MissingQuantizedReason(string id) =>
+        !_options.MaterializeBuiltIns ? $"Models:ActiveModel is {id}, which start-up writes only with Models:MaterializeBuiltIns on (it is off)."
+        : !_options.MaterializeQuantized ? $"Models:ActiveModel is {id}, the int8 copy start-up writes only with Models:MaterializeQuantized on (it is off); set Models:ActiveModel to its fp32 source to silence this."
+        : $"Models:ActiveModel is {id}, but quantizing its fp32 source failed at start-up (see the error logged before this).";
 
     /// <summary>Loads <paramref name="candidate"/> and makes it active; returns null, or why it cannot serve.</summary>
     private async Task<string?> TryActivateAsync(string candidate, CancellationToken cancellationToken)

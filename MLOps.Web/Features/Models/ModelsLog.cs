@@ -37,4 +37,7 @@ internal static partial class ModelsLog
 
     [LoggerMessage(EventId = 2012, Level = LogLevel.Information, Message = "Quantized {SourceId} to {ModelId} in {ElapsedMs} ms ({Nodes} int8 nodes, {Bytes} bytes, lowest check cosine {MinCosine})")]
     public static partial void Quantized(ILogger logger, string sourceId, string modelId, long elapsedMs, int nodes, long bytes, double? minCosine);
+
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Warning, Message = "Serving {ModelId}, the fp32 source of the configured {ConfiguredId}: {Reason}")]
+    public static partial void QuantizedDefaultMissing(ILogger logger, string modelId, string configuredId, string reason);
 }

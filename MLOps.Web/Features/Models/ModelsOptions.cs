@@ -17,10 +17,15 @@ public sealed class ModelsOptions : IValidatableObject
     [Required(AllowEmptyStrings = false)]
     public string RegistryDirectory { get; set; } = "models";
 
-    /// <summary>Model served when the registry has no recorded active version (<c>name@version</c>).</summary>
+    /// <summary>
+    /// Model served when the registry has no recorded active version (<c>name@version</c>). Default: the int8
+    /// copy of MiniLM, as good as fp32 on the dev judgments and the genre task and 2.2x faster to embed
+    /// (docs/benchmarks.md, "Quality cost of int8"). When start-up did not write it (<see cref="MaterializeQuantized"/>
+    /// off, or its quantization failed) its fp32 source <c>all-MiniLM-L6-v2@1</c> serves, with a warning.
+    /// </summary>
     [Required(AllowEmptyStrings = false)]
     [RegularExpression(@"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$", ErrorMessage = "Models:ActiveModel must look like name@version.")]
-    public string ActiveModel { get; set; } = "all-MiniLM-L6-v2@1";
+    public string ActiveModel { get; set; } = "all-MiniLM-L6-v2-int8@1";
 
     /// <summary>Write the built-in models into the registry on start.</summary>
     public bool MaterializeBuiltIns { get; set; } = true;
@@ -28,7 +33,8 @@ public sealed class ModelsOptions : IValidatableObject
     /// <summary>
     /// Also write the int8 copy of each built-in embedding model as its own version
     /// (<c>all-MiniLM-L6-v2-int8@1</c>, <c>snowflake-arctic-embed-xs-int8@1</c>), checked by sha256 like
-    /// the fp32 ones. It is registered, not active: <see cref="ActiveModel"/> decides what serves.
+    /// the fp32 ones. <see cref="ActiveModel"/> decides what serves; its default is the MiniLM int8 copy, so turning
+    /// this off serves the fp32 one unless ActiveModel names another version.
     /// </summary>
     public bool MaterializeQuantized { get; set; } = true;
 

@@ -203,6 +203,10 @@ public sealed class TopicOptions
     {
         ["all-MiniLM-L6-v2"] = 0.80,
         ["snowflake-arctic-embed-xs"] = 0.90,
+
+        // their int8 copies (MiniLM's is the default active model): the same lowest thresholds with no false merge
+        ["all-MiniLM-L6-v2-int8"] = 0.80,
+        ["snowflake-arctic-embed-xs-int8"] = 0.90,
     };
 
     /// <summary>How long a read waits for new hypothesis embeddings before answering without the rule (they are cached once done).</summary>
