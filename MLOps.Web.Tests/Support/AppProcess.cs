@@ -33,6 +33,34 @@ public sealed class AppProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>
+    /// Settings for a process that runs reclassification on demand only: the data directory, pushed posts,
+    /// the shared built-in model cache, no start-up or scheduled run or evaluation, fast progress checks;
+    /// <paramref name="extra"/> on top.
+    /// </summary>
+    public static Dictionary<string, string> OnDemandRunSettings(string dataDirectory, IReadOnlyDictionary<string, string> extra)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["Storage:DataDirectory"] = dataDirectory,
+            ["Trending:Source"] = "push",
+            ["Models:BuiltInCacheDirectory"] = Path.Combine(Path.GetTempPath(), "mlops-test-builtin-models"),
+            ["Reclassification:RunAtStartup"] = "false",
+            ["Reclassification:Cron"] = "",
+            ["Reclassification:ProgressInterval"] = "00:00:00.200",
+            ["Reclassification:ChunkCheckInterval"] = "00:00:02",
+            ["Reclassification:BusyRetryDelay"] = "00:00:00",
+            ["Evaluation:RecurringEnabled"] = "false",
+            ["Evaluation:EvaluateOnRegister"] = "false",
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
     public static AppProcess Start(IReadOnlyDictionary<string, string> settings, string name)
     {
         var port = FreePort();

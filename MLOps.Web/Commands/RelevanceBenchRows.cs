@@ -107,8 +107,6 @@ internal static class RelevanceBenchRows
                 : "1 search | | ";
             await o.WriteLineAsync($"| {m.Row.Name} | {F(Mean(bench, m))} | {F(FamilyMean(bench, m))} | {Unjudged(bench, m):F1} | {string.Join(" | ", bench.Tags.Select(t => F(m.Sets[$"dev-{t}"].Ndcg)))} | {cost} |");
         }
-
-        await o.WriteLineAsync($"| trained version (leave-one-tag-out) | next: training | | | {string.Join(" | ", bench.Tags.Select(_ => ""))} | | | |");
     }
 
     /// <summary>For each experiment group: leave-one-tag-out selection between the default and the group's rows.</summary>

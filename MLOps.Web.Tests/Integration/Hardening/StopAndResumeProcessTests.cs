@@ -36,22 +36,12 @@ public sealed class StopAndResumeProcessTests(ITestOutputHelper output) : IDispo
         }
     }
 
-    private Dictionary<string, string> Settings() => new(StringComparer.Ordinal)
+    private Dictionary<string, string> Settings() => AppProcess.OnDemandRunSettings(_data, new Dictionary<string, string>
     {
-        ["Storage:DataDirectory"] = _data,
-        ["Trending:Source"] = "push",
-        ["Models:BuiltInCacheDirectory"] = Path.Combine(Path.GetTempPath(), "mlops-test-builtin-models"),
         ["Hangfire:WorkerCount"] = "2",
         ["Reclassification:ChunkSize"] = "20",
         ["Reclassification:EmbeddingCache"] = "None",
-        ["Reclassification:RunAtStartup"] = "false",
-        ["Reclassification:Cron"] = "",
-        ["Reclassification:ProgressInterval"] = "00:00:00.200",
-        ["Reclassification:ChunkCheckInterval"] = "00:00:02",
-        ["Reclassification:BusyRetryDelay"] = "00:00:00",
-        ["Evaluation:RecurringEnabled"] = "false",
-        ["Evaluation:EvaluateOnRegister"] = "false",
-    };
+    });
 
     private static async Task<(string RunId, ReclassificationRun Run)> StartRunMidwayAsync(AppProcess app)
     {

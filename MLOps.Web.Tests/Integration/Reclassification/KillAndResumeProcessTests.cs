@@ -156,23 +156,13 @@ public sealed class KillAndResumeProcessTests(ITestOutputHelper output) : IAsync
         return entries.ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
     }
 
-    private Dictionary<string, string> Settings() => new(StringComparer.Ordinal)
+    private Dictionary<string, string> Settings() => AppProcess.OnDemandRunSettings(_data, new Dictionary<string, string>
     {
-        ["Storage:DataDirectory"] = _data,
         ["Redis:ConnectionString"] = TestEnvironment.RedisServer!,
         ["Redis:KeyPrefix"] = Prefix,
-        ["Trending:Source"] = "push",
         ["Trending:RedisKey"] = $"hashtags-kill-{_id}",
-        ["Models:BuiltInCacheDirectory"] = Path.Combine(Path.GetTempPath(), "mlops-test-builtin-models"),
         ["Hangfire:WorkerCount"] = "3",
         ["Hangfire:InvisibilityTimeout"] = "00:00:02",
         ["Reclassification:ChunkSize"] = "10",
-        ["Reclassification:RunAtStartup"] = "false",
-        ["Reclassification:Cron"] = "",
-        ["Reclassification:ProgressInterval"] = "00:00:00.200",
-        ["Reclassification:ChunkCheckInterval"] = "00:00:02",
-        ["Reclassification:BusyRetryDelay"] = "00:00:00",
-        ["Evaluation:RecurringEnabled"] = "false",
-        ["Evaluation:EvaluateOnRegister"] = "false",
-    };
+    });
 }

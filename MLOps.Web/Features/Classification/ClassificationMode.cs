@@ -19,6 +19,6 @@ public static class ClassificationMode
             return null;
         }
 
-        return new Shared.Models.ZeroShotOptions(multiLabel ?? multiClass ?? false).MultiLabelFor(labelCount);
+        return Shared.Models.ZeroShotOptions.IsMultiLabel(multiLabel ?? multiClass ?? false, labelCount);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Shared.Models;
 using MLOps.Web.Shared.Relevance;
@@ -42,9 +43,9 @@ public sealed class ChunkScorer(IEmbeddingCache cache)
         var texts = documents.Select(d => d.ClassificationText).ToArray();
         if (scorer is not IEmbeddingScorer embedding)
         {
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var started = Stopwatch.GetTimestamp();
             var scores = await scorer.ScoreAsync(texts, [.. tags.Select(t => t.Label)], new ZeroShotOptions(MultiLabel: true, hypothesisTemplate), cancellationToken);
-            return new ChunkScores(scores, documents.Count, 0) { EmbedMilliseconds = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds };
+            return new ChunkScores(scores, documents.Count, 0) { EmbedMilliseconds = Stopwatch.GetElapsedTime(started).TotalMilliseconds };
         }
 
         var vectors = await CachedEmbeddings.GetAsync(embedding, cache, texts, cancellationToken);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -66,7 +67,7 @@ public static class CachedEmbeddings
             return new CachedVectors([], 0, 0);
         }
 
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var started = Stopwatch.GetTimestamp();
         var embedMs = 0.0;
         var sha = scorer.Model.Sha256;
         var keys = texts.Select(EmbeddingCacheKey.ForText).ToArray();
@@ -84,9 +85,9 @@ public static class CachedEmbeddings
         if (missing.Count > 0)
         {
             var missingKeys = missing.Keys.ToArray();
-            var embedding = System.Diagnostics.Stopwatch.GetTimestamp();
+            var embedding = Stopwatch.GetTimestamp();
             var computed = await scorer.EmbedAsync([.. missing.Values.Select(i => texts[i])], cancellationToken);
-            embedMs = System.Diagnostics.Stopwatch.GetElapsedTime(embedding).TotalMilliseconds;
+            embedMs = Stopwatch.GetElapsedTime(embedding).TotalMilliseconds;
             await cache.PutManyAsync(sha, missingKeys, computed, cancellationToken);
             var byKey = new Dictionary<string, float[]>(StringComparer.Ordinal);
             for (var j = 0; j < missingKeys.Length; j++)
@@ -100,7 +101,7 @@ public static class CachedEmbeddings
             }
         }
 
-        var totalMs = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var totalMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         return new CachedVectors(vectors!, missing.Count, hits) { EmbedMilliseconds = embedMs, CacheMilliseconds = totalMs - embedMs };
     }
 }

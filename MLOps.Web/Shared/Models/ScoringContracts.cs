@@ -23,7 +23,10 @@ public sealed record ZeroShotOptions(bool MultiLabel = true, string? HypothesisT
     /// that one label is always multi-label (a softmax over one label is always 1; the pipeline scores a
     /// lone label as entailment against contradiction). The one place the rule lives.
     /// </summary>
-    public bool MultiLabelFor(int labelCount) => MultiLabel || labelCount == 1;
+    public bool MultiLabelFor(int labelCount) => IsMultiLabel(MultiLabel, labelCount);
+
+    /// <summary>The rule itself: <paramref name="requested"/>, or one label.</summary>
+    public static bool IsMultiLabel(bool requested, int labelCount) => requested || labelCount == 1;
 }
 
 /// <summary>A loaded model version that scores sequences against labels. Thread-safe.</summary>
