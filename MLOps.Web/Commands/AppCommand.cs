@@ -69,6 +69,24 @@ public abstract record AppCommand
     /// <summary>Runs the command; returns the process exit code.</summary>
     public abstract Task<int> RunAsync(TextWriter output, TextWriter error, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>. An argument a command finds wrong only when it runs
+    /// (a <see cref="CommandLineException"/>, e.g. <c>--model</c> naming a version the registry lacks)
+    /// is the same usage error as one the parser finds: "error: ..." on stderr, exit code 2, no stack trace.
+    /// </summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Parse(args).RunAsync(output, error, cancellationToken);
+        }
+        catch (CommandLineException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}".AsMemory(), cancellationToken);
+            return UsageExitCode;
+        }
+    }
+
     private static AppCommand ParseBench(List<string> rest)
     {
         if (rest.Count == 0 || rest[0].StartsWith('-'))

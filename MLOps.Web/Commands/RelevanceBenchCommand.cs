@@ -11,7 +11,7 @@ public sealed record RelevanceBenchOptions(
     string? Catalog = null,
     string? Judgments = null,
     string Registry = "data/models",
-    string Model = "all-MiniLM-L6-v2@1",
+    string Model = "all-MiniLM-L6-v2-int8@1",
     string? Cache = null,
     string Rows = "all");
 

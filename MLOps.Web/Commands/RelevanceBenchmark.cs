@@ -188,9 +188,15 @@ internal sealed class RelevanceBenchmark : IAsyncDisposable
     {
         var root = Path.GetFullPath(options.Registry);
         var materializer = new BuiltInModelMaterializer(root, null, TimeProvider.System, NullLogger.Instance);
+        var quantized = new BuiltInQuantizedMaterializer(root, null, TimeProvider.System, NullLogger.Instance);
         foreach (var builtIn in BuiltInModels.All)
         {
             await materializer.MaterializeAsync(builtIn, ct);
+            if (options.Model == ModelStore.Id(ModelQuantization.QuantizedName(builtIn.Name), BuiltInModel.Version))
+            {
+                // the shipped default is an int8 copy the service writes at start-up; the bench writes it the same way
+                await quantized.MaterializeAsync(builtIn, ct);
+            }
         }
 
         var parts = options.Model.Split('@');
