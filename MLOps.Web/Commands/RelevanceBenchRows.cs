@@ -30,6 +30,7 @@ internal static class RelevanceBenchRows
         new("+ fusion (z-scored cosine + 2 × match + 2 × BM25 / best)", o => { o.Feedback = FeedbackMethod.Off; o.MorphologicalVariants = false; }),
         new("+ expansion (morphological variants)", o => o.Feedback = FeedbackMethod.Off),
         new("+ feedback (Rocchio, k = 10) = **default**", _ => { }, null, Default, FeedbackByLexical),
+        new("default with `Relevance:Weights=Learned` (+ title match; in-sample: fitted on these 8 tags, the honest figure is `bench train`'s leave-one-tag-out)", o => o.Weights = FusionWeights.Learned),
         new("previous default (saturated BM25, the research harness's choice)", Previous, null, FeedbackByLexical),
         new("default + template ensemble (5 templates)", o => o.Templates = Ensemble),
         new("default without expansion", o => o.MorphologicalVariants = false),

@@ -155,7 +155,7 @@ internal sealed class RelevanceBenchmark : IAsyncDisposable
             var admitted = pool.Documents.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
             IEnumerable<string> hits = productParse
                 ? (await _index.SearchAsync(new SearchQuery { Text = tag, Genre = pool.Set.Query.Genre, Size = (int)Documents }, _ct)).Hits.Select(h => h.Document.Id)
-                : (await _index.LexicalSearchAsync([new WeightedText(tag, 1f)], (int)Documents, _ct)).Hits.Select(h => h.Id).Where(admitted.Contains);
+                : (await _index.LexicalSearchAsync([new WeightedText(tag, 1f)], (int)Documents, LexicalFields.All, _ct)).Hits.Select(h => h.Id).Where(admitted.Contains);
             var ranked = hits.ToList();
             var seen = ranked.ToHashSet(StringComparer.Ordinal);
             ranked.AddRange(pool.Documents.Select(d => d.Id).Where(id => !seen.Contains(id)).Order(StringComparer.Ordinal));

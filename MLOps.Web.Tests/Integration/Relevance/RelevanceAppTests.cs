@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using MLOps.Web.Shared.Catalog;
+using MLOps.Web.Shared.Relevance;
 using MLOps.Web.Tests.Integration.EndToEnd;
 using Xunit.Abstractions;
 
@@ -35,7 +36,7 @@ public sealed class RelevanceAppTests(ITestOutputHelper output)
         Assert.Equal("Rocchio", plan.Feedback);
         Assert.Equal(10, plan.FeedbackDocuments.Count);
         Assert.True(plan.Std > 0);
-        Assert.Equal(2, plan.FusionWeights[ScorePartNames.Match]);
+        Assert.Equal(FusionModel.HandSet(new RelevanceOptions()).Weights, plan.FusionWeights); // the default: semantic_z + 2 match + 2 bm25_by_max
         Assert.Equal(run.Documents, plan.SampleSize); // 151 documents: a small catalog is its own sample
         Assert.Equal(run.Documents, run.DocumentsEmbedded + run.EmbeddingCacheHits);
         Assert.True(run.PlanDocumentsEmbedded > 0, "the planner embedded the sample and cached it for the chunks");
@@ -57,12 +58,13 @@ public sealed class RelevanceAppTests(ITestOutputHelper output)
         Assert.Equal(doc["classification_christmas"]!.GetValue<float>(), parts[ScorePartNames.Score]!.GetValue<float>());
         Assert.Equal(1f, parts[ScorePartNames.Match]!.GetValue<float>());
 
-        // The value is the fused evidence through the default calibration, sigmoid(1.64 × fused − 8.50), in [0,1],
-        // and the fused evidence is the default model's sum of its stored features.
+        // The value is the fused evidence through the default's own calibration, sigmoid(Alpha × fused + Beta), in [0,1],
+        // and the fused evidence is the default model's weighted sum of its stored features (every weighed feature is stored).
+        var learned = FusionModel.HandSet(new RelevanceOptions());
+        Assert.Equal((1.64, -8.50), (learned.Alpha, learned.Beta));
         var fused = parts[ScorePartNames.Fused]!.GetValue<double>();
-        Assert.Equal(1 / (1 + Math.Exp(-((1.64 * fused) - 8.50))), doc["classification_christmas"]!.GetValue<double>(), 5);
-        Assert.Equal(parts[ScorePartNames.SemanticZ]!.GetValue<double>() + (2 * parts[ScorePartNames.Match]!.GetValue<double>())
-            + (2 * parts[ScorePartNames.Bm25ByMax]!.GetValue<double>()), fused, 4);
+        Assert.Equal(1 / (1 + Math.Exp(-((learned.Alpha * fused) + learned.Beta))), doc["classification_christmas"]!.GetValue<double>(), 5);
+        Assert.Equal(learned.Weights.Sum(w => w.Value * parts[w.Key]!.GetValue<double>()), fused, 4);
         var all = await app.SearchAsync("sort=classification_christmas&size=1000");
         Assert.Equal(run.Documents, all.Hits.Count);
         Assert.All(all.Hits, h => Assert.InRange(h.Classifications["classification_christmas"], 0f, 1f));

@@ -65,7 +65,7 @@ public sealed class TrainingLoopTests(ITestOutputHelper output)
         Assert.Contains("held-back sets only", candidate["why"]!.GetValue<string>(), StringComparison.Ordinal);
         output.WriteLine($"decision for {Trained}: {candidate.ToJsonString()}");
 
-        // it wins there (NDCG 1.0 against the default's 0.960 on family-christmas), so the job promotes it and enqueues a run
+        // it wins there (NDCG 0.964 against the default's 0.960 on family-christmas, seed 7), so the job promotes it and enqueues a run
         Assert.True(candidate["qualifies"]!.GetValue<bool>());
         Assert.Equal("promoted", decision["outcome"]!.GetValue<string>());
         Assert.Equal(Trained, decision["promotedModelId"]!.GetValue<string>());
@@ -115,7 +115,8 @@ public sealed class TrainingLoopTests(ITestOutputHelper output)
         string[] tags = ["sea", "snow", "dog"];
         foreach (var tag in tags)
         {
-            var judgments = docs.Select(h => (h.Id, Grade: h.Title.Contains(tag, StringComparison.OrdinalIgnoreCase) ? 3 : (h.Overview ?? "").Contains(tag, StringComparison.OrdinalIgnoreCase) ? 2 : 0))
+            // A film whose overview names the topic is about it (3); one that names it only in the title less so (2), as in the dev judgments.
+            var judgments = docs.Select(h => (h.Id, Grade: (h.Overview ?? "").Contains(tag, StringComparison.OrdinalIgnoreCase) ? 3 : h.Title.Contains(tag, StringComparison.OrdinalIgnoreCase) ? 2 : 0))
                 .Where(j => j.Grade > 0).Concat(docs.Where(h => !(h.Title + h.Overview).Contains(tag, StringComparison.OrdinalIgnoreCase)).Take(20).Select(h => (h.Id, Grade: 0)))
                 .Select(j => new { document_id = j.Id, relevance = j.Grade }).ToList();
             var put = await app.Client.PutAsJsonAsync(U($"/api/judgments/topic-{tag}"), new { query = new { tag }, judgments });

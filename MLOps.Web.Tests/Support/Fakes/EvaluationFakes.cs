@@ -104,8 +104,8 @@ public sealed class EvaluationFakeCatalogIndex : ICatalogIndex
         return Task.FromResult(new SearchResult(matched.Count, page));
     }
 
-    public Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, CancellationToken cancellationToken) =>
-        Task.FromResult(FakeLexicalSearch.Search(_docs, texts, top));
+    public Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, LexicalFields fields, CancellationToken cancellationToken) =>
+        Task.FromResult(FakeLexicalSearch.Search(_docs, texts, top, fields));
 
     private void Write()
     {

@@ -9,12 +9,12 @@ namespace MLOps.Web.Tests.Support.Fakes;
 /// </summary>
 public static class FakeLexicalSearch
 {
-    public static LexicalResult Search(IEnumerable<CatalogDocument> documents, IReadOnlyList<WeightedText> texts, int top)
+    public static LexicalResult Search(IEnumerable<CatalogDocument> documents, IReadOnlyList<WeightedText> texts, int top, LexicalFields fields = LexicalFields.All)
     {
         var scored = new List<LexicalHit>();
         foreach (var doc in documents)
         {
-            var words = Words(string.Join(' ', doc.Title, doc.Overview, doc.Tagline));
+            var words = Words(fields == LexicalFields.Title ? doc.Title : string.Join(' ', doc.Title, doc.Overview, doc.Tagline));
             var score = texts.Sum(t => t.Weight * Words(t.Text).Sum(w => words.Count(x => x == w)));
             if (score > 0)
             {

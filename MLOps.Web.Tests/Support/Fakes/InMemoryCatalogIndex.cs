@@ -113,8 +113,8 @@ public sealed class InMemoryCatalogIndex : ICatalogIndex
         return Task.FromResult(new SearchResult(list.Count, [.. list.Skip(query.From).Take(query.Size).Select(d => new SearchHit(Copy(d), 1f, null))]));
     }
 
-    public Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, CancellationToken cancellationToken) =>
-        Task.FromResult(FakeLexicalSearch.Search(_docs.Values, texts, top));
+    public Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, LexicalFields fields, CancellationToken cancellationToken) =>
+        Task.FromResult(FakeLexicalSearch.Search(_docs.Values, texts, top, fields));
 
     private CatalogDocument Copy(CatalogDocument d)
     {

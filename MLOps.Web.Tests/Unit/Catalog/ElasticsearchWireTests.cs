@@ -129,7 +129,7 @@ public sealed class ElasticsearchWireTests : IDisposable
 
         var result = await index.LexicalSearchAsync(
             [new WeightedText("boxing", 1f), new WeightedText("boxer", 1f), new WeightedText("prize fight", 0.5f), new WeightedText(" ", 1f)],
-            1000, CancellationToken.None);
+            1000, LexicalFields.All, CancellationToken.None);
 
         AssertWire(wire);
         Assert.Equal([new LexicalHit("1578", 11.5f), new LexicalHit("60308", 9.25f)], result.Hits);
@@ -137,10 +137,33 @@ public sealed class ElasticsearchWireTests : IDisposable
     }
 
     [Fact]
+    public async Task The_title_scoped_lexical_query_names_the_title_field_alone()
+    {
+        var (index, wire) = Create(ElasticsearchCatalogIndexContractTests.Options(),
+            new RecordedExchange("POST", "/tmdb/_search?typed_keys=true",
+                Json("""
+                {"query":{"bool":{"should":[
+                   {"multi_match":{"boost":1.0,"fields":["title"],"operator":"or","query":"heist","type":"most_fields"}}]}},
+                 "size":1000,"sort":[{"_score":{"order":"desc"}},{"id":{"order":"asc"}}],"_source":false,"track_scores":true,"track_total_hits":true}
+                """),
+                200, Json("""
+                {"took":1,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},
+                 "hits":{"total":{"value":3,"relation":"eq"},"max_score":7.25,"hits":[
+                   {"_index":"tmdb","_type":"_doc","_id":"8078","_score":7.25,"sort":[7.25,"8078"]}]}}
+                """)));
+
+        var result = await index.LexicalSearchAsync([new WeightedText("heist", 1f)], 1000, LexicalFields.Title, CancellationToken.None);
+
+        AssertWire(wire);
+        Assert.Equal([new LexicalHit("8078", 7.25f)], result.Hits);
+        Assert.Equal(3, result.Total);
+    }
+
+    [Fact]
     public async Task A_lexical_query_without_any_text_sends_no_request()
     {
         var (index, wire) = Create(ElasticsearchCatalogIndexContractTests.Options());
-        var result = await index.LexicalSearchAsync([new WeightedText("", 1f), new WeightedText("heist", 0f)], 10, CancellationToken.None);
+        var result = await index.LexicalSearchAsync([new WeightedText("", 1f), new WeightedText("heist", 0f)], 10, LexicalFields.All, CancellationToken.None);
         Assert.Empty(result.Hits);
         Assert.Empty(wire.Sent);
     }

@@ -68,6 +68,10 @@ public sealed class ScorePartsTests
         var blend = SearchExplanations.Blend(0.965f, 0.5f, 1f, null, null, [KeyValuePair.Create("classification_heist", 0.5f)], doc);
         Assert.EndsWith("+ 0.5 × classification_heist 0.93; classification_heist: semantic z 2.1 (cosine 0.41), lexical 0.8 (bm25 7.2 / best 9), match 1, fused 5.7 → 0.93", blend, StringComparison.Ordinal);
 
+        doc.ClassificationParts["classification_heist"] = new Dictionary<string, float>(Fused) { [ScorePartNames.TitleMatch] = 1f };
+        Assert.Equal("semantic z 2.1 (cosine 0.41), lexical 0.8 (bm25 7.2 / best 9), match 1, title match 1, fused 5.7 → 0.93",
+            SearchExplanations.Parts("classification_heist", doc));
+
         doc.ClassificationParts["classification_heist"] = new Dictionary<string, float> { [ScorePartNames.Cosine] = 0.41f, [ScorePartNames.Score] = 0.93f };
         Assert.Equal("cosine 0.41 → 0.93 (the model's calibrated cosine)", SearchExplanations.Parts("classification_heist", doc));
 

@@ -48,6 +48,33 @@ public sealed class TagPlannerTests
     }
 
     [Fact]
+    public async Task The_plan_records_which_titles_name_the_tag()
+    {
+        var (planner, scorer, _) = Create();
+        var plan = (await planner.PlanAsync(Request(scorer), CancellationToken.None)).Plans[0];
+
+        Assert.Equal(["a"], plan.TitleMatches); // "The Heist"; the bank and vault films name no heist in the title
+        Assert.True(plan.IsTitleMatch("a"));
+        Assert.False(plan.IsTitleMatch("b"));
+        Assert.Equal(1f, TagScoring.Features(plan, "a", new float[FakeEmbeddingScorer.Dimensions])[ScorePartNames.TitleMatch]);
+    }
+
+    [Fact]
+    public async Task The_first_pass_ranks_by_the_hand_set_fusion_whatever_the_plan_scores_with()
+    {
+        var (planner, scorer, _) = Create();
+        var inverted = new FusionModel { Weights = new Dictionary<string, double> { [ScorePartNames.SemanticZ] = -1, [ScorePartNames.TitleMatch] = -5 }, Source = "test" };
+        var byDefault = (await planner.PlanAsync(Request(scorer) with { Options = new RelevanceOptions { FeedbackDocuments = 2 } }, CancellationToken.None)).Plans[0];
+        var byInverted = (await planner.PlanAsync(Request(scorer) with { Options = new RelevanceOptions { FeedbackDocuments = 2 }, Fusion = inverted }, CancellationToken.None)).Plans[0];
+
+        Assert.Equal(FusionModel.HandSet(new RelevanceOptions()).Weights, byDefault.Fusion.Weights);
+        Assert.Same(inverted, byInverted.Fusion);
+        Assert.Equal(byDefault.FeedbackDocuments, byInverted.FeedbackDocuments);
+        Assert.Equal(byDefault.Hypothesis, byInverted.Hypothesis);
+        Assert.Equal("a", byDefault.FeedbackDocuments[0]); // the only film that matches "heist"
+    }
+
+    [Fact]
     public async Task The_planner_embeds_the_sample_and_the_hits_once_and_caches_them_for_the_chunks()
     {
         var (planner, scorer, cache) = Create();

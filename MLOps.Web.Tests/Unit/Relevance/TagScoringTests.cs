@@ -44,7 +44,7 @@ public sealed class TagScoringTests
     }
 
     [Fact]
-    public void The_default_fusion_is_z_plus_2_match_plus_2_bm25_by_best_through_the_calibration_sigmoid()
+    public void The_default_fusion_is_hand_set_z_plus_2_match_plus_2_bm25_by_best_through_the_calibration_sigmoid()
     {
         var o = new RelevanceOptions();
         var fusion = FusionModel.FromOptions(o);
@@ -58,6 +58,39 @@ public sealed class TagScoringTests
         Assert.Equal(4f, scored.Parts[ScorePartNames.Bm25Median]);
         Assert.Equal(6f, scored.Parts[ScorePartNames.Bm25Max]);
         Assert.False(scored.Parts.ContainsKey(ScorePartNames.Bm25Saturated));
+    }
+
+    [Fact]
+    public void The_built_in_learned_fusion_weighs_a_title_match_as_a_feature_of_its_own()
+    {
+        var o = new RelevanceOptions { Weights = FusionWeights.Learned };
+        Assert.Equal(FusionWeights.HandSet, new RelevanceOptions().Weights);
+        var fusion = FusionModel.FromOptions(o);
+        Assert.Same(FusionModel.Learned, fusion);
+        Assert.Empty(fusion.Problems());
+        Assert.Contains(ScorePartNames.TitleMatch, FusionModel.FeatureNames);
+
+        // Two documents with the same cosine and BM25: the one whose title names the tag and the one that only mentions it.
+        var plan = Plan(fusion) with { TitleMatches = ["hit"], Lexical = new Dictionary<string, float> { ["hit"] = 6f, ["body"] = 6f } };
+        var inTitle = TagScoring.Score(plan, "hit", [0.3f, 0.954f], new FakeEmbeddingScorer());
+        var inBody = TagScoring.Score(plan, "body", [0.3f, 0.954f], new FakeEmbeddingScorer());
+        Assert.Equal(1f, inTitle.Parts[ScorePartNames.TitleMatch]);
+        Assert.Equal(0f, inBody.Parts[ScorePartNames.TitleMatch]);
+        Assert.Equal(FusionModel.Learned.Weights[ScorePartNames.TitleMatch], inTitle.Parts[ScorePartNames.Fused] - inBody.Parts[ScorePartNames.Fused], 4);
+        Assert.True(inTitle.Score < inBody.Score, "the learned fusion discounts a BM25 earned by the title alone");
+
+        // A plan stored before title matches were searched scores no title match at all.
+        Assert.Equal(0f, TagScoring.Features(Plan(fusion), "hit", [0.3f, 0.954f])[ScorePartNames.TitleMatch]);
+    }
+
+    [Fact]
+    public void The_first_pass_is_the_hand_set_fusion_whatever_the_scoring_weights()
+    {
+        Assert.Equal(FusionModel.HandSet(new RelevanceOptions()).Weights, FusionModel.FirstPass(new RelevanceOptions()).Weights);
+        Assert.Equal(FusionModel.FirstPass(new RelevanceOptions { Weights = FusionWeights.HandSet }).Weights, FusionModel.FirstPass(new RelevanceOptions()).Weights);
+        var off = FusionModel.FirstPass(new RelevanceOptions { Fusion = false });
+        Assert.False(off.ModelCalibration);
+        Assert.Equal(new Dictionary<string, double> { [ScorePartNames.SemanticZ] = 1 }, off.Weights);
     }
 
     [Fact]
@@ -97,8 +130,8 @@ public sealed class TagScoringTests
         Assert.Equal((1.08 * 2) + (4.5 * 0.5) + 1.5, learned.Fuse(features), 6);
         Assert.Equal(learned.Weights, (learned with { Beta = 0 }).Weights);
 
-        var bad = learned with { Weights = new Dictionary<string, double> { ["title_match"] = 1 } };
-        Assert.Contains("unknown feature 'title_match'", Assert.Single(bad.Problems()), StringComparison.Ordinal);
+        var bad = learned with { Weights = new Dictionary<string, double> { ["title_only_bm25"] = 1 } };
+        Assert.Contains("unknown feature 'title_only_bm25'", Assert.Single(bad.Problems()), StringComparison.Ordinal);
         Assert.Equal(0, bad.Fuse(new Dictionary<string, float> { [ScorePartNames.SemanticZ] = 1f }));
     }
 }

@@ -4,14 +4,16 @@ namespace MLOps.Web.Tests.Unit.Training;
 
 /// <summary>
 /// Constructed judgment sets in feature space (<see cref="FusionTrainer.Features"/> order: semantic_z,
-/// match, match_idf, bm25_saturated, bm25_by_max). Relevance follows semantic_z and bm25_by_max; match
-/// alone is a trap (half the matching documents are not relevant, as a title-only mention is).
+/// match, match_idf, bm25_saturated, bm25_by_max, title_match). Relevance follows semantic_z and bm25_by_max; match
+/// alone is a trap (half the matching documents are not relevant, as a title-only mention is); a third of
+/// the matches are in the title (drawn from a generator of their own, so the other features stay as they were).
 /// </summary>
 internal static class SyntheticSets
 {
     public static SetFeatures Set(string name, int seed, int documents = 600, int judged = 80)
     {
         var rng = new Random(seed);
+        var titles = new Random(seed + 7919);
         var ids = new List<string>();
         var x = new double[documents][];
         var grades = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -23,7 +25,7 @@ internal static class SyntheticSets
             var z = (topical * 1.2) + Normal(rng);
             var match = topical > 0 ? (rng.NextDouble() < 0.7 ? 1 : 0) : (rng.NextDouble() < 0.1 ? 1 : 0);
             var bm25 = match == 0 ? 0 : Math.Clamp((0.25 * topical) + (0.2 * rng.NextDouble()), 0, 1);
-            x[i] = [z, match, match * 3.0, bm25 * 0.8, bm25];
+            x[i] = [z, match, match * 3.0, bm25 * 0.8, bm25, match == 1 && titles.NextDouble() < 1.0 / 3 ? 1 : 0];
             if (i < judged)
             {
                 grades[id] = topical;

@@ -40,16 +40,12 @@ public sealed class PoolScorer(
             pool.CatalogIds, string.IsNullOrWhiteSpace(template) ? null : template)
         {
             Options = relevance.Value,
+
+            // A trained version scores with its own fusion weights (null: the options').
+            Fusion = trained?.Find(embedding.Model.Id)?.Fusion,
         };
 
-        // A trained version: planned as it was trained (TrainedPlanning), scored with its own fusion weights.
-        var learned = trained?.Find(embedding.Model.Id)?.Fusion;
-        if (learned is not null)
-        {
-            request = request with { Fusion = TrainedPlanning.PlanFusion(relevance.Value) };
-        }
-
-        var plan = TrainedPlanning.Apply(await planner.PlanAsync(request, cancellationToken), learned).Plans[0];
+        var plan = (await planner.PlanAsync(request, cancellationToken)).Plans[0];
         for (var offset = 0; offset < scorable.Count; offset += Batch)
         {
             var positions = scorable.GetRange(offset, Math.Min(Batch, scorable.Count - offset));

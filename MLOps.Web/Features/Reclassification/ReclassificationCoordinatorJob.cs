@@ -31,8 +31,7 @@ public sealed class ReclassificationCoordinatorJob(
     IOptions<ReclassificationOptions> options,
     TimeProvider time,
     ILogger<ReclassificationCoordinatorJob> logger,
-    ITrainedVersions? trained = null,
-    IOptions<RelevanceOptions>? relevance = null)
+    ITrainedVersions? trained = null)
 {
     /// <summary>Coordinates one run. <paramref name="labels"/> null: the top trending tags.</summary>
     [JobDisplayName("Reclassify: {1}")]
@@ -141,16 +140,12 @@ public sealed class ReclassificationCoordinatorJob(
             return (lease.Scorer.Model, new TagPlanBatch([], 0, 0, 0));
         }
 
-        var request = new TagPlanRequest(embedding, [.. tags.Select(t => new TagToPlan(t.Tag, t.Label, t.Field, t.Variants))], ids, o.HypothesisTemplate);
-
-        // A trained version (its fusion.json) is planned as it was trained and scores with its own fusion weights; any other with the Relevance options'.
-        if (trained?.Find(embedding.Model.Id)?.Fusion is not { } learned)
+        // A trained version (its fusion.json) scores with its own fusion weights; any other with the Relevance options'.
+        var request = new TagPlanRequest(embedding, [.. tags.Select(t => new TagToPlan(t.Tag, t.Label, t.Field, t.Variants))], ids, o.HypothesisTemplate)
         {
-            return (embedding.Model, await planner.PlanAsync(request, cancellationToken));
-        }
-
-        var planned = await planner.PlanAsync(request with { Fusion = TrainedPlanning.PlanFusion(relevance?.Value ?? new RelevanceOptions()) }, cancellationToken);
-        return (embedding.Model, TrainedPlanning.Apply(planned, learned));
+            Fusion = trained?.Find(embedding.Model.Id)?.Fusion,
+        };
+        return (embedding.Model, await planner.PlanAsync(request, cancellationToken));
     }
 
     /// <summary>Gathers the planner's inputs and stores the plan; null when there is nothing to score (the run is recorded skipped).</summary>

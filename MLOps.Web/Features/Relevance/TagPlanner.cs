@@ -10,10 +10,10 @@ namespace MLOps.Web.Features.Relevance;
 /// <summary>
 /// The plan step of the tag-scoring pipeline (<see cref="ITagPlanner"/>), once per tag of a run:
 /// <list type="number">
-/// <item>the lexical query (label words without filler words, morphological variants, stream variants) against the catalog index: the top N hits, their median and best BM25;</item>
+/// <item>the lexical query (label words without filler words, morphological variants, stream variants) against the catalog index: the top N hits, their median and best BM25; the tag's own words against titles alone;</item>
 /// <item>the hypothesis: the embedding of each template with the label, averaged;</item>
 /// <item>the statistics sample (FNV-1a of the id) and the hits, their embeddings from the cache (computed and cached when missing);</item>
-/// <item>a first pass over the sample and the hits with the fusion model, feedback (Rocchio or self-training) from its top k;</item>
+/// <item>a first pass over the sample and the hits with the hand-set fusion (<see cref="FusionModel.FirstPass"/>, whatever the plan scores with), feedback (Rocchio or self-training) from its top k;</item>
 /// <item>the final mean and standard deviation of the cosine over the sample.</item>
 /// </list>
 /// A run plans every tag here once and stores the plans; each chunk then needs only the plan and its documents' embeddings.
@@ -37,7 +37,7 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
         foreach (var tag in request.Tags)
         {
             var tagStarted = Stopwatch.GetTimestamp();
-            var context = new PlanContext(request, o, fusion, vectors, sample);
+            var context = new PlanContext(request, o, fusion, FusionModel.FirstPass(o), vectors, sample);
             var plan = evidence
                 ? await PlanWithEvidenceAsync(context, tag, cancellationToken)
                 : await HypothesisOnlyAsync(context, tag, cancellationToken);
@@ -49,7 +49,8 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
         return new TagPlanBatch(plans, vectors.Embedded, vectors.CacheHits, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    private sealed record PlanContext(TagPlanRequest Request, RelevanceOptions Options, FusionModel Fusion, DocumentVectors Vectors, IReadOnlyList<string> Sample);
+    /// <summary>One tag's planning inputs: <c>Fusion</c> scores the plan's documents, <c>FirstPass</c> (<see cref="FusionModel.FirstPass"/>) ranks the feedback's first pass.</summary>
+    private sealed record PlanContext(TagPlanRequest Request, RelevanceOptions Options, FusionModel Fusion, FusionModel FirstPass, DocumentVectors Vectors, IReadOnlyList<string> Sample);
 
     /// <summary>Fusion off and no feedback: the hypothesis is all a chunk needs (today's cosine score).</summary>
     private static async Task<TagPlan> HypothesisOnlyAsync(PlanContext c, TagToPlan tag, CancellationToken ct)
@@ -68,8 +69,9 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
         var (texts, h0) = await HypothesisAsync(c, tag, ct);
         var core = LabelExpansion.CoreTexts(LabelExpansion.Words(tag.Label, o.SplitWords), o.MorphologicalVariants);
         var stream = o.StreamVariants ? LabelExpansion.StreamTexts(tag.StreamVariants, core, (float)o.StreamVariantWeight) : [];
-        var coreHits = core.Count == 0 ? new LexicalResult([], 0) : await index.LexicalSearchAsync(core, o.LexicalTopN, ct);
-        var allHits = stream.Count == 0 ? coreHits : await index.LexicalSearchAsync([.. core, .. stream], o.LexicalTopN, ct);
+        var coreHits = core.Count == 0 ? new LexicalResult([], 0) : await index.LexicalSearchAsync(core, o.LexicalTopN, LexicalFields.All, ct);
+        var allHits = stream.Count == 0 ? coreHits : await index.LexicalSearchAsync([.. core, .. stream], o.LexicalTopN, LexicalFields.All, ct);
+        var titleHits = core.Count == 0 ? new LexicalResult([], 0) : await index.LexicalSearchAsync(core, o.LexicalTopN, LexicalFields.Title, ct);
         var lexical = new Dictionary<string, float>(StringComparer.Ordinal);
         foreach (var hit in allHits.Hits)
         {
@@ -81,19 +83,19 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
         var scores = lexical.Values;
         var draft = new TagPlan
         {
-            Tag = tag.Tag, Label = tag.Label, Field = tag.Field, Fusion = c.Fusion, Hypothesis = h0, Hypotheses = texts,
-            Lexical = lexical, CoreMatches = coreMatches, LexicalMatches = coreHits.Total,
+            Tag = tag.Tag, Label = tag.Label, Field = tag.Field, Fusion = c.FirstPass, Hypothesis = h0, Hypotheses = texts,
+            Lexical = lexical, CoreMatches = coreMatches, TitleMatches = [.. titleHits.Hits.Select(h => h.Id)], LexicalMatches = coreHits.Total,
             Bm25Median = PlanMath.Median(scores), Bm25Max = scores.Count == 0 ? 0f : scores.Max(),
             CatalogSize = c.Request.DocumentIds.Count, LexicalQuery = [.. core, .. stream], Feedback = o.Feedback,
         };
         draft = WithStatistics(c, draft, h0);
         if (o.Feedback == FeedbackMethod.Off)
         {
-            return draft;
+            return draft with { Fusion = c.Fusion };
         }
 
         var (h, top) = Feedback(c, draft, coreMatches);
-        return WithStatistics(c, draft with { FeedbackDocuments = top }, h);
+        return WithStatistics(c, draft with { FeedbackDocuments = top, Fusion = c.Fusion }, h);
     }
 
     /// <summary>Each template filled with the label (the model's query prefix included), embedded in one batch, averaged.</summary>

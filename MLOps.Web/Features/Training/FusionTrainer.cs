@@ -45,6 +45,7 @@ public static class FusionTrainer
         Shared.Catalog.ScorePartNames.MatchIdf,
         Shared.Catalog.ScorePartNames.Bm25Saturated,
         Shared.Catalog.ScorePartNames.Bm25ByMax,
+        Shared.Catalog.ScorePartNames.TitleMatch,
     ];
 
     public static readonly IReadOnlyList<double> L2Grid = [0.1, 1, 10];

@@ -11,7 +11,7 @@ namespace MLOps.Web.Features.Training;
 /// <summary>
 /// Training's view of the service's data: the catalog's documents and cached embeddings, each judgment
 /// set's tag planned by the relevance pipeline (<see cref="ITagPlanner"/>, with the configured options
-/// and <see cref="TrainedPlanning.PlanFusion"/>, as a trained version's runs plan it), and each pool document's features from
+/// as a trained version's runs plan it: the first pass by <see cref="FusionModel.FirstPass"/>), and each pool document's features from
 /// <see cref="TagScoring.Features"/>, the chunk job's function. A set's pool is every catalog document
 /// with text that its genre filter admits (a set's free-text query is not applied).
 /// </summary>
@@ -38,8 +38,9 @@ public sealed class TrainingData(ICatalogIndex index, IEmbeddingCache cache, ITa
 
         progress($"embeddings ready for {vectors.Count} documents");
         var o = relevance.Value;
-        var baseline = FusionModel.FromOptions(o);
-        var plans = await PlanAsync(scorer, sets, [.. docs.Select(d => d.Id)], o, TrainedPlanning.PlanFusion(o), ct);
+        // The hard negatives come from the hand-set first pass, so no learned weights shape the training rows.
+        var baseline = FusionModel.FirstPass(o);
+        var plans = await PlanAsync(scorer, sets, [.. docs.Select(d => d.Id)], o, ct);
         progress($"planned {plans.Count} tags");
         return [.. sets.Select((s, g) => Features(s, g, docs, vectors, plans[LabelNaming.ToFieldKey(s.Query.Tag)], baseline, seed))];
     }
@@ -52,12 +53,12 @@ public sealed class TrainingData(ICatalogIndex index, IEmbeddingCache cache, ITa
     }
 
     private async Task<Dictionary<string, TagPlan>> PlanAsync(
-        IEmbeddingScorer scorer, IReadOnlyList<JudgedSet> sets, IReadOnlyList<string> ids, RelevanceOptions o, FusionModel fusion, CancellationToken ct)
+        IEmbeddingScorer scorer, IReadOnlyList<JudgedSet> sets, IReadOnlyList<string> ids, RelevanceOptions o, CancellationToken ct)
     {
         var tags = sets.Select(s => s.Query.Tag).DistinctBy(LabelNaming.ToFieldKey, StringComparer.Ordinal)
             .Select(t => new TagToPlan(LabelNaming.ToFieldKey(t), LabelNaming.ToLabel(t), LabelNaming.ToFieldName(t))).ToList();
         var template = configuration["Reclassification:HypothesisTemplate"];
-        var request = new TagPlanRequest(scorer, tags, ids, string.IsNullOrWhiteSpace(template) ? null : template) { Options = o, Fusion = fusion };
+        var request = new TagPlanRequest(scorer, tags, ids, string.IsNullOrWhiteSpace(template) ? null : template) { Options = o };
         var batch = await planner.PlanAsync(request, ct);
         return batch.Plans.ToDictionary(p => p.Tag, StringComparer.Ordinal);
     }

@@ -161,8 +161,8 @@ public sealed partial class ElasticsearchCatalogIndex(
     public Task<SearchResult> SearchAsync(SearchQuery query, CancellationToken cancellationToken) =>
         ElasticsearchSearch.SearchAsync(client, _index, query, Budget, cancellationToken);
 
-    public Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, CancellationToken cancellationToken) =>
-        ElasticsearchLexicalSearch.SearchAsync(client, _index, texts, top, cancellationToken);
+    public Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, LexicalFields fields, CancellationToken cancellationToken) =>
+        ElasticsearchLexicalSearch.SearchAsync(client, _index, texts, top, fields, cancellationToken);
 
     private static partial class Log
     {

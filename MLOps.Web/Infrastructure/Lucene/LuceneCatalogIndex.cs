@@ -229,10 +229,10 @@ public sealed class LuceneCatalogIndex : ICatalogIndex, IDisposable
         return Task.FromResult(WithSearcher(s => LuceneSearch.Search(s, query, _budget, cancellationToken)));
     }
 
-    public Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, CancellationToken cancellationToken)
+    public Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, LexicalFields fields, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(WithSearcher(s => LuceneLexicalSearch.Search(s, _analyzer, texts, top, cancellationToken)));
+        return Task.FromResult(WithSearcher(s => LuceneLexicalSearch.Search(s, _analyzer, texts, top, fields, cancellationToken)));
     }
 
     public void Dispose()

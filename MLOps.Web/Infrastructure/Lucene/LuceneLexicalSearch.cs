@@ -8,7 +8,7 @@ namespace MLOps.Web.Infrastructure.Lucene;
 
 /// <summary>
 /// The lexical evidence of relevance scoring (<see cref="ICatalogIndex.LexicalSearchAsync"/>): for each
-/// weighted text, each analysed word becomes SHOULD(title:w, overview:w, tagline:w) (title not boosted),
+/// weighted text, each analysed word becomes SHOULD(title:w, overview:w, tagline:w) (title not boosted; or title:w alone),
 /// the words of a text are OR-ed and boosted by the text's weight, and the texts are OR-ed. With BM25
 /// (no coord, no query norm) a document's score is the sum over texts, words and fields, which is what
 /// Elasticsearch's <c>multi_match</c> of type <c>most_fields</c> computes. Kept apart from
@@ -18,10 +18,12 @@ internal static class LuceneLexicalSearch
 {
     private static readonly HashSet<string> IdOnly = [LuceneDocuments.IdField];
 
-    public static LexicalResult Search(IndexSearcher searcher, Analyzer analyzer, IReadOnlyList<WeightedText> texts, int top, CancellationToken cancellationToken)
+    private static readonly string[] TitleOnly = [CatalogJson.Title];
+
+    public static LexicalResult Search(IndexSearcher searcher, Analyzer analyzer, IReadOnlyList<WeightedText> texts, int top, LexicalFields fields, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
-        var query = BuildQuery(analyzer, texts);
+        var query = BuildQuery(analyzer, texts, fields);
         if (query.Clauses.Count == 0)
         {
             return new LexicalResult([], 0);
@@ -39,9 +41,10 @@ internal static class LuceneLexicalSearch
         return new LexicalResult(hits, found.TotalHits);
     }
 
-    /// <summary>The query: texts OR-ed, each its words OR-ed over the three text fields, boosted by the weight.</summary>
-    public static BooleanQuery BuildQuery(Analyzer analyzer, IReadOnlyList<WeightedText> texts)
+    /// <summary>The query: texts OR-ed, each its words OR-ed over the three text fields (or the title alone), boosted by the weight.</summary>
+    public static BooleanQuery BuildQuery(Analyzer analyzer, IReadOnlyList<WeightedText> texts, LexicalFields scope = LexicalFields.All)
     {
+        var searched = scope == LexicalFields.Title ? TitleOnly : CatalogQuerySyntax.TextFields;
         var outer = new BooleanQuery();
         foreach (var text in texts)
         {
@@ -54,7 +57,7 @@ internal static class LuceneLexicalSearch
             foreach (var word in Analyze(analyzer, text.Text))
             {
                 var fields = new BooleanQuery();
-                foreach (var field in CatalogQuerySyntax.TextFields)
+                foreach (var field in searched)
                 {
                     fields.Add(new TermQuery(new Term(field, word)), Occur.SHOULD);
                 }

@@ -92,6 +92,16 @@ public sealed record WeightedText(string Text, float Weight);
 /// <summary>A document's BM25 score for a lexical query.</summary>
 public sealed record LexicalHit(string Id, float Score);
 
+/// <summary>Which text fields a lexical query searches.</summary>
+public enum LexicalFields
+{
+    /// <summary>Title (boost 1), overview and tagline, summed.</summary>
+    All,
+
+    /// <summary>The title alone (a document whose title names the tag).</summary>
+    Title,
+}
+
 /// <summary>The best hits of a lexical query (score descending, ties by id) and how many documents it matched in all.</summary>
 public sealed record LexicalResult(IReadOnlyList<LexicalHit> Hits, long Total);
 
@@ -123,9 +133,10 @@ public interface ICatalogIndex
     /// weighted texts over title (boost 1), overview and tagline, summed over fields and over texts
     /// (each analysed word of a text is OR-ed; Elasticsearch: a <c>bool.should</c> of one
     /// <c>multi_match</c> of type <c>most_fields</c> per text, boosted by its weight). No genre filter,
-    /// no user query syntax: the texts are plain words.
+    /// no user query syntax: the texts are plain words. <see cref="LexicalFields.Title"/> searches the
+    /// title alone with the same words and weights.
     /// </summary>
-    Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, CancellationToken cancellationToken);
+    Task<LexicalResult> LexicalSearchAsync(IReadOnlyList<WeightedText> texts, int top, LexicalFields fields, CancellationToken cancellationToken);
 }
 
 /// <summary>A document of a bulk write the index refused (e.g. an Elasticsearch mapping error), and why.</summary>

@@ -37,6 +37,9 @@ public static class ScorePartNames
     /// <summary>match × ln(documents / lexical matches): a match counts more for a rarer tag word.</summary>
     public const string MatchIdf = "match_idf";
 
+    /// <summary>1 when the document's title matches the tag's own words, else 0.</summary>
+    public const string TitleMatch = "title_match";
+
     /// <summary>The linear model's sum of weighted features, before the sigmoid.</summary>
     public const string Fused = "fused";
 

@@ -47,7 +47,7 @@ public static class SearchExplanations
 
     /// <summary>
     /// The parts of a document's score for one field, e.g. "semantic z 2.1 (cosine 0.41), lexical 0.8
-    /// (bm25 7.2 / median 3.1), match 1, fused 5.9 → 0.93"; null when none are stored, or when the stored
+    /// (bm25 7.2 / median 3.1), match 1, title match 0, fused 5.9 → 0.93" (each part the fusion weighs); null when none are stored, or when the stored
     /// parts explain another value than the field holds (written by an older run).
     /// </summary>
     public static string? Parts(string field, CatalogDocument doc)
@@ -80,6 +80,11 @@ public static class SearchExplanations
         if (p.ContainsKey(ScorePartNames.MatchIdf))
         {
             items.Add($"match idf {F(Get(ScorePartNames.MatchIdf))}");
+        }
+
+        if (p.ContainsKey(ScorePartNames.TitleMatch))
+        {
+            items.Add($"title match {F(Get(ScorePartNames.TitleMatch))}");
         }
 
         return $"{string.Join(", ", items)}, fused {F(Get(ScorePartNames.Fused))} → {F(score)}";

@@ -34,6 +34,9 @@ public sealed record TagPlan
     /// <summary>Hits of the core query (the tag's own words); null: the same as <see cref="Lexical"/> (no stream variants).</summary>
     public IReadOnlyList<string>? CoreMatches { get; init; }
 
+    /// <summary>Documents whose title matches the core query (the top <see cref="RelevanceOptions.LexicalTopN"/>); null: not searched (a plan stored before title matches).</summary>
+    public IReadOnlyList<string>? TitleMatches { get; init; }
+
     /// <summary>How many documents the core query matched in all (may exceed the hits kept).</summary>
     public long LexicalMatches { get; init; }
 
@@ -55,8 +58,14 @@ public sealed record TagPlan
     /// <summary>True when the document matches the tag's own words.</summary>
     public bool IsMatch(string id) => CoreMatches is null ? Lexical.ContainsKey(id) : (_core ??= [.. CoreMatches]).Contains(id);
 
+    /// <summary>True when the document's title matches the tag's own words.</summary>
+    public bool IsTitleMatch(string id) => TitleMatches is not null && (_title ??= [.. TitleMatches]).Contains(id);
+
     [JsonIgnore]
     private HashSet<string>? _core;
+
+    [JsonIgnore]
+    private HashSet<string>? _title;
 }
 
 /// <summary>A tag to plan: the trending key, the label the model sees, the field written, and the variants seen with it in the stream.</summary>
@@ -72,7 +81,7 @@ public sealed record TagPlanRequest(IEmbeddingScorer Scorer, IReadOnlyList<TagTo
     /// <summary>The switches; null: the configured <c>Relevance</c> section.</summary>
     public RelevanceOptions? Options { get; init; }
 
-    /// <summary>The fusion model; null: the one the options describe (<see cref="FusionModel.FromOptions"/>). A trained version passes its own.</summary>
+    /// <summary>The fusion the plan scores with; null: the one the options describe (<see cref="FusionModel.FromOptions"/>). A trained version passes its own. The first pass of feedback ranks by <see cref="FusionModel.FirstPass"/> either way.</summary>
     public FusionModel? Fusion { get; init; }
 }
 

@@ -17,7 +17,8 @@ public static class TagScoring
     /// <summary>
     /// Every feature a <see cref="FusionModel"/> may weigh: cosine, semantic_z = (cosine − μ) / σ,
     /// match (1 / 0), match_idf = match × ln(documents / matches), bm25_saturated = bm25 / (bm25 +
-    /// median), bm25_by_max = bm25 / best (0 without a hit).
+    /// median), bm25_by_max = bm25 / best (0 without a hit), title_match = 1 when the title matches
+    /// the tag's own words (0 for a plan stored before title matches were searched).
     /// </summary>
     public static Dictionary<string, float> Features(TagPlan plan, string id, ReadOnlySpan<float> vector)
     {
@@ -28,6 +29,7 @@ public static class TagScoring
         {
             [ScorePartNames.Cosine] = cosine,
             [ScorePartNames.SemanticZ] = (cosine - plan.Mean) / Math.Max(1e-6f, plan.Std),
+            [ScorePartNames.TitleMatch] = plan.IsTitleMatch(id) ? 1f : 0f,
             [ScorePartNames.Match] = match,
             [ScorePartNames.MatchIdf] = match * Idf(plan),
             [ScorePartNames.Bm25] = bm25,

@@ -120,25 +120,3 @@ public static class JudgedSetHash
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
     }
 }
-
-/// <summary>
-/// How a trained version's tags are planned and scored, the same way at training and at serving: the
-/// plan (lexical hits, hypothesis, the feedback's first pass, statistics) is made with the options'
-/// fusion, as for an untrained version, so the features are the ones the fusion was trained on; the
-/// trained fusion then scores them (it replaces the plan's fusion).
-/// </summary>
-public static class TrainedPlanning
-{
-    /// <summary>The fusion plans are made with: the options' one, or semantic_z alone when the options switch fusion off (the plan then still gathers the evidence).</summary>
-    public static FusionModel PlanFusion(RelevanceOptions options)
-    {
-        var fusion = FusionModel.FromOptions(options);
-        return fusion.ModelCalibration
-            ? new FusionModel { Weights = new Dictionary<string, double>(StringComparer.Ordinal) { [Catalog.ScorePartNames.SemanticZ] = 1 } }
-            : fusion;
-    }
-
-    /// <summary>The plans with <paramref name="trained"/> as their fusion; unchanged when null.</summary>
-    public static TagPlanBatch Apply(TagPlanBatch batch, FusionModel? trained) =>
-        trained is null ? batch : batch with { Plans = [.. batch.Plans.Select(p => p with { Fusion = trained })] };
-}
