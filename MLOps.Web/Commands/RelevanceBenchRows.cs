@@ -12,6 +12,7 @@ namespace MLOps.Web.Commands;
 internal static class RelevanceBenchRows
 {
     private const string Default = "default";
+    private const string TitleDiscount = "title discount (title_match weight × BM25 weight)";
     private const string FeedbackByLexical = "feedback (Rocchio, self-training) × lexical (by best, saturated)";
 
     private static readonly string[] Ensemble =
@@ -27,11 +28,11 @@ internal static class RelevanceBenchRows
         new("BM25 on the tag word, product search parse (title^2, overview, tagline)", Bm25: "product"),
         new("BM25 on the tag word, title^1 (the pipeline's lexical query)", Bm25: "title1"),
         new("today's cosine (fusion off, no feedback)", o => { o.Fusion = false; o.Feedback = FeedbackMethod.Off; }),
-        new("+ fusion (z-scored cosine + 2 × match + 2 × BM25 / best)", o => { o.Feedback = FeedbackMethod.Off; o.MorphologicalVariants = false; }),
-        new("+ expansion (morphological variants)", o => o.Feedback = FeedbackMethod.Off),
-        new("+ feedback (Rocchio, k = 10) = **default**", _ => { }, null, Default, FeedbackByLexical),
-        new("default with `Relevance:Weights=Learned` (+ title match; in-sample: fitted on these 8 tags, the honest figure is `bench train`'s leave-one-tag-out)", o => o.Weights = FusionWeights.Learned),
-        new("previous default (saturated BM25, the research harness's choice)", Previous, null, FeedbackByLexical),
+        new("+ fusion (z-scored cosine + 2 × match + 2 × BM25 / best)", o => { NoTitleDiscount(o); o.Feedback = FeedbackMethod.Off; o.MorphologicalVariants = false; }),
+        new("+ expansion (morphological variants)", o => { NoTitleDiscount(o); o.Feedback = FeedbackMethod.Off; }),
+        new("+ feedback (Rocchio, k = 10) = the previous default", NoTitleDiscount, null, TitleDiscount),
+        new("+ title discount (title match −1, BM25 × 3) = **default**", _ => { }, null, Default, FeedbackByLexical),
+        new("the research harness's default (saturated BM25, no title discount)", Previous, null, FeedbackByLexical),
         new("default + template ensemble (5 templates)", o => o.Templates = Ensemble),
         new("default without expansion", o => o.MorphologicalVariants = false),
     ];
@@ -47,11 +48,25 @@ internal static class RelevanceBenchRows
         new("exp: match = 0.4 × ln(N / matches), no flat bonus", o => { o.MatchBonus = 0; o.MatchIdfWeight = 0.4; }, null, "idf-aware match"),
         new("exp: match = 1 + 0.2 × ln(N / matches)", o => { o.MatchBonus = 1; o.MatchIdfWeight = 0.2; }, null, "idf-aware match"),
         new("exp: match = 2 + 0.2 × ln(N / matches)", o => o.MatchIdfWeight = 0.2, null, "idf-aware match"),
+        new("exp: title match −1, BM25 × 2", o => o.LexicalWeight = 2, null, TitleDiscount),
+        new("exp: title match −2, BM25 × 3", o => o.TitleMatchWeight = -2, null, TitleDiscount),
+        new("exp: title match −2, BM25 × 3, match 1", o => { o.TitleMatchWeight = -2; o.MatchBonus = 1; }, null, TitleDiscount),
+        new("exp: title match −0.5, BM25 × 3", o => o.TitleMatchWeight = -0.5, null, TitleDiscount),
     ];
 
-    /// <summary>The default before the bench's experiments (the research harness's): saturated BM25, its own calibration.</summary>
+    /// <summary>The hand-set fusion before the title discount: 2 × BM25 / best, no title_match, its own calibration (fitted with fp32).</summary>
+    private static void NoTitleDiscount(RelevanceOptions o)
+    {
+        o.TitleMatchWeight = 0;
+        o.LexicalWeight = 2;
+        o.Alpha = 1.64;
+        o.Beta = -8.50;
+    }
+
+    /// <summary>The default before the bench's experiments (the research harness's): saturated BM25, no title discount, its own calibration.</summary>
     private static void Previous(RelevanceOptions o)
     {
+        NoTitleDiscount(o);
         o.LexicalNormalisation = LexicalNormalisation.Saturate;
         o.Alpha = 1.67;
         o.Beta = -8.54;
@@ -74,6 +89,8 @@ internal static class RelevanceBenchRows
 
         await o.WriteLineAsync();
         await PrintTableAsync(bench, measured);
+        await o.WriteLineAsync();
+        await PrintFamilyTableAsync(bench, measured);
         if (experiments)
         {
             await o.WriteLineAsync();
@@ -107,6 +124,19 @@ internal static class RelevanceBenchRows
                 ? string.Create(CultureInfo.InvariantCulture, $"{c.PlanMs:F1} | {c.ChunkMsPer1000:F2} | {((c.PlanMs / bench.Documents * 1000) + c.ChunkMsPer1000) / 1000:F4}")
                 : "1 search | | ";
             await o.WriteLineAsync($"| {m.Row.Name} | {F(Mean(bench, m))} | {F(FamilyMean(bench, m))} | {Unjudged(bench, m):F1} | {string.Join(" | ", bench.Tags.Select(t => F(m.Sets[$"dev-{t}"].Ndcg)))} | {cost} |");
+        }
+    }
+
+    /// <summary>The genre=Family sets of every pipeline row, one column each (the table above shows their mean).</summary>
+    private static async Task PrintFamilyTableAsync(RelevanceBenchmark bench, List<Measured> rows)
+    {
+        var o = bench.Output;
+        var family = bench.Pools.Keys.Where(k => k.EndsWith("-family", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        await o.WriteLineAsync($"| genre=Family | {string.Join(" | ", family)} |");
+        await o.WriteLineAsync($"|---|{string.Concat(family.Select(_ => "---:|"))}");
+        foreach (var m in rows)
+        {
+            await o.WriteLineAsync($"| {m.Row.Name} | {string.Join(" | ", family.Select(f => F(m.Sets[f].Ndcg)))} |");
         }
     }
 

@@ -38,7 +38,7 @@ public sealed class RelevanceConfigurationTests
     [InlineData("Relevance:Feedback", "Sometimes", "Relevance:Feedback")]
     [InlineData("Relevance:Fusion", "maybe", "Relevance:Fusion")]
     [InlineData("Relevance:LexicalNormalisation", "Log", "Relevance:LexicalNormalisation")]
-    [InlineData("Relevance:Weights", "Trained", "Relevance:Weights")]
+    [InlineData("Relevance:TitleMatchWeight", "-101", "Relevance:TitleMatchWeight must be between -100 and 100")]
     public async Task A_bad_relevance_setting_fails_the_start_naming_it(string key, string value, string named)
     {
         using var host = Build(new() { [key] = value });
@@ -70,7 +70,7 @@ public sealed class RelevanceConfigurationTests
         Assert.True(o.Fusion);
         Assert.Equal(FeedbackMethod.Rocchio, o.Feedback);
         Assert.Equal(LexicalNormalisation.Max, o.LexicalNormalisation);
-        Assert.Equal(FusionWeights.HandSet, o.Weights);
+        Assert.Equal(-1, o.TitleMatchWeight);
         await host.StopAsync();
     }
 }

@@ -44,14 +44,14 @@ public sealed class TagScoringTests
     }
 
     [Fact]
-    public void The_default_fusion_is_hand_set_z_plus_2_match_plus_2_bm25_by_best_through_the_calibration_sigmoid()
+    public void The_default_fusion_is_hand_set_z_plus_2_match_plus_3_bm25_by_best_minus_title_match_through_the_calibration_sigmoid()
     {
         var o = new RelevanceOptions();
         var fusion = FusionModel.FromOptions(o);
-        Assert.Equal(new Dictionary<string, double> { [ScorePartNames.SemanticZ] = 1, [ScorePartNames.Match] = 2, [ScorePartNames.Bm25ByMax] = 2 }, fusion.Weights);
-        var scored = TagScoring.Score(Plan(fusion), "weak", [0.3f, 0.954f], new FakeEmbeddingScorer());
+        Assert.Equal(new Dictionary<string, double> { [ScorePartNames.SemanticZ] = 1, [ScorePartNames.Match] = 2, [ScorePartNames.Bm25ByMax] = 3, [ScorePartNames.TitleMatch] = -1 }, fusion.Weights);
+        var scored = TagScoring.Score(Plan(fusion) with { TitleMatches = ["weak"] }, "weak", [0.3f, 0.954f], new FakeEmbeddingScorer());
 
-        var fused = ((0.3 - 0.2) / 0.1) + 2 + (2 * (2.0 / 6));
+        var fused = ((0.3 - 0.2) / 0.1) + 2 + (3 * (2.0 / 6)) - 1;
         Assert.Equal(fused, scored.Parts[ScorePartNames.Fused], 4);
         Assert.Equal(1 / (1 + Math.Exp(-((o.Alpha * fused) + o.Beta))), scored.Score, 5);
         Assert.Equal(scored.Score, scored.Parts[ScorePartNames.Score]);
@@ -61,13 +61,9 @@ public sealed class TagScoringTests
     }
 
     [Fact]
-    public void The_built_in_learned_fusion_weighs_a_title_match_as_a_feature_of_its_own()
+    public void A_title_match_is_a_feature_of_its_own_and_the_default_discounts_it()
     {
-        var o = new RelevanceOptions { Weights = FusionWeights.Learned };
-        Assert.Equal(FusionWeights.HandSet, new RelevanceOptions().Weights);
-        var fusion = FusionModel.FromOptions(o);
-        Assert.Same(FusionModel.Learned, fusion);
-        Assert.Empty(fusion.Problems());
+        var fusion = FusionModel.FromOptions(new RelevanceOptions());
         Assert.Contains(ScorePartNames.TitleMatch, FusionModel.FeatureNames);
 
         // Two documents with the same cosine and BM25: the one whose title names the tag and the one that only mentions it.
@@ -76,8 +72,8 @@ public sealed class TagScoringTests
         var inBody = TagScoring.Score(plan, "body", [0.3f, 0.954f], new FakeEmbeddingScorer());
         Assert.Equal(1f, inTitle.Parts[ScorePartNames.TitleMatch]);
         Assert.Equal(0f, inBody.Parts[ScorePartNames.TitleMatch]);
-        Assert.Equal(FusionModel.Learned.Weights[ScorePartNames.TitleMatch], inTitle.Parts[ScorePartNames.Fused] - inBody.Parts[ScorePartNames.Fused], 4);
-        Assert.True(inTitle.Score < inBody.Score, "the learned fusion discounts a BM25 earned by the title alone");
+        Assert.Equal(-1, inTitle.Parts[ScorePartNames.Fused] - inBody.Parts[ScorePartNames.Fused], 4);
+        Assert.True(inTitle.Score < inBody.Score, "the default discounts a BM25 earned by the title alone");
 
         // A plan stored before title matches were searched scores no title match at all.
         Assert.Equal(0f, TagScoring.Features(Plan(fusion), "hit", [0.3f, 0.954f])[ScorePartNames.TitleMatch]);
@@ -87,7 +83,7 @@ public sealed class TagScoringTests
     public void The_first_pass_is_the_hand_set_fusion_whatever_the_scoring_weights()
     {
         Assert.Equal(FusionModel.HandSet(new RelevanceOptions()).Weights, FusionModel.FirstPass(new RelevanceOptions()).Weights);
-        Assert.Equal(FusionModel.FirstPass(new RelevanceOptions { Weights = FusionWeights.HandSet }).Weights, FusionModel.FirstPass(new RelevanceOptions()).Weights);
+        Assert.Equal(FusionModel.HandSet(new RelevanceOptions { LexicalWeight = 5 }).Weights, FusionModel.FirstPass(new RelevanceOptions { LexicalWeight = 5 }).Weights);
         var off = FusionModel.FirstPass(new RelevanceOptions { Fusion = false });
         Assert.False(off.ModelCalibration);
         Assert.Equal(new Dictionary<string, double> { [ScorePartNames.SemanticZ] = 1 }, off.Weights);

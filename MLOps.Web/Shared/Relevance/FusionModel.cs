@@ -6,8 +6,8 @@ namespace MLOps.Web.Shared.Relevance;
 /// <summary>
 /// How a document's features for a tag become its score: a linear model over named features and a
 /// sigmoid, <c>score = sigmoid(Alpha × Σ w_f × x_f + Beta)</c>. The untrained default is one such
-/// model (<see cref="HandSet"/>: semantic_z 1, match 2, bm25_by_max 2, Alpha 1.64, Beta −8.50), the
-/// built-in <see cref="Learned"/> one another; a trained version ships its own weights (fusion.json) and the same code scores with them.
+/// model (<see cref="HandSet"/>: semantic_z 1, match 2, bm25_by_max 3, title_match −1, Alpha 1.57,
+/// Beta −8.46); a trained version ships its own weights (fusion.json) and the same code scores with them.
 /// <see cref="ModelCalibration"/> is the pipeline switched off: the model's own calibrated cosine.
 /// </summary>
 public sealed record FusionModel
@@ -52,49 +52,25 @@ public sealed record FusionModel
         Weights = new Dictionary<string, double>(StringComparer.Ordinal) { [ScorePartNames.Cosine] = 1 },
     };
 
-    /// <summary>
-    /// The built-in learned fusion (<see cref="FusionWeights.Learned"/>): the product's learner
-    /// (pairwise RankNet, L2 0.1 by leave-one-set-out, Platt calibration) fitted by <c>bench train</c> on
-    /// all 8 tags of the dev judgments with all-MiniLM-L6-v2-int8@1, seed 17. Its honest quality is the
-    /// leave-one-tag-out figure in docs/benchmarks.md ("Training"), not its score on those 8 tags.
-    /// The negative title_match offsets bm25_by_max: a short title that names the tag earns a high BM25
-    /// that says less about the film than a mention in the overview.
-    /// </summary>
-    public static FusionModel Learned { get; } = new()
-    {
-        Weights = new Dictionary<string, double>(StringComparer.Ordinal)
-        {
-            [ScorePartNames.SemanticZ] = 1.734,
-            [ScorePartNames.Match] = -1.201,
-            [ScorePartNames.MatchIdf] = 0.661,
-            [ScorePartNames.Bm25Saturated] = -0.608,
-            [ScorePartNames.Bm25ByMax] = 4.726,
-            [ScorePartNames.TitleMatch] = -3.356,
-        },
-        Alpha = 0.850,
-        Beta = -6.077,
-        Source = "built-in learned (bench train, judgments-dev, 8 tags)",
-    };
-
-    /// <summary>The model the options describe: the model's own calibration (fusion off), the built-in learned fusion, or the hand-set one.</summary>
-    public static FusionModel FromOptions(RelevanceOptions o) =>
-        !o.Fusion ? CosineOnly : o.Weights == FusionWeights.Learned ? Learned : HandSet(o);
+    /// <summary>The model the options describe: the model's own calibration (fusion off) or the hand-set fusion.</summary>
+    public static FusionModel FromOptions(RelevanceOptions o) => o.Fusion ? HandSet(o) : CosineOnly;
 
     /// <summary>
     /// The fusion a plan's first pass ranks by to pick the feedback documents: the hand-set one, or
-    /// semantic_z alone when fusion is off. It does not depend on the scoring weights, so a learned or
-    /// trained fusion scores features made the way they were when it was fitted.
+    /// semantic_z alone when fusion is off. It does not depend on the scoring weights, so a trained
+    /// fusion scores features made the way they were when it was fitted.
     /// </summary>
     public static FusionModel FirstPass(RelevanceOptions o) => o.Fusion
         ? HandSet(o)
         : new FusionModel { Weights = new Dictionary<string, double>(StringComparer.Ordinal) { [ScorePartNames.SemanticZ] = 1 } };
 
-    /// <summary>The hand-set model: semantic_z + MatchBonus × match + MatchIdfWeight × match_idf + LexicalWeight × normalised BM25, sigmoid(Alpha, Beta).</summary>
+    /// <summary>The hand-set model: semantic_z + MatchBonus × match + MatchIdfWeight × match_idf + TitleMatchWeight × title_match + LexicalWeight × normalised BM25, sigmoid(Alpha, Beta).</summary>
     public static FusionModel HandSet(RelevanceOptions o)
     {
         var weights = new Dictionary<string, double>(StringComparer.Ordinal) { [ScorePartNames.SemanticZ] = 1 };
         Add(weights, ScorePartNames.Match, o.MatchBonus);
         Add(weights, ScorePartNames.MatchIdf, o.MatchIdfWeight);
+        Add(weights, ScorePartNames.TitleMatch, o.TitleMatchWeight);
         Add(weights, o.LexicalNormalisation == LexicalNormalisation.Max ? ScorePartNames.Bm25ByMax : ScorePartNames.Bm25Saturated, o.LexicalWeight);
         return new FusionModel { Weights = weights, Alpha = o.Alpha, Beta = o.Beta };
     }

@@ -10,16 +10,6 @@ public enum LexicalNormalisation
     Max,
 }
 
-/// <summary>Which weights turn a document's features into its score when fusion is on.</summary>
-public enum FusionWeights
-{
-    /// <summary>The built-in learned fusion (<see cref="FusionModel.Learned"/>): a pairwise ranker fitted by <c>bench train</c> on the dev judgments, with its own calibration.</summary>
-    Learned,
-
-    /// <summary>The hand-set fusion: semantic_z + <c>MatchBonus</c> × match + <c>LexicalWeight</c> × normalised BM25, calibrated by <c>Alpha</c> / <c>Beta</c>.</summary>
-    HandSet,
-}
-
 /// <summary>Pseudo-relevance feedback: how the hypothesis learns from the documents the first pass ranks most confidently.</summary>
 public enum FeedbackMethod
 {
@@ -45,24 +35,19 @@ public sealed class RelevanceOptions
     /// <summary>Fuse semantic and lexical evidence (false: the model's calibrated cosine, as before the pipeline).</summary>
     public bool Fusion { get; set; } = true;
 
-    /// <summary>
-    /// The scoring weights: <see cref="FusionWeights.HandSet"/> (the switches below; the default) or
-    /// <see cref="FusionWeights.Learned"/> (the built-in fit: +0.019 mean NDCG@10 leave-one-tag-out over
-    /// the whole catalog, −0.010 within Family, so not the default; docs/benchmarks.md, "Training").
-    /// The plan's first pass, which picks the feedback documents, always ranks by the hand-set fusion.
-    /// </summary>
-    public FusionWeights Weights { get; set; } = FusionWeights.HandSet;
-
     /// <summary>Added (in cosine standard deviations) when the document matches the tag's own words.</summary>
     public double MatchBonus { get; set; } = 2;
 
     /// <summary>Weight of the normalised BM25.</summary>
-    public double LexicalWeight { get; set; } = 2;
+    public double LexicalWeight { get; set; } = 3;
 
     public LexicalNormalisation LexicalNormalisation { get; set; } = LexicalNormalisation.Max;
 
     /// <summary>Weight of match × ln(documents / lexical matches): a match bonus that grows as the tag word gets rarer (0 = off).</summary>
     public double MatchIdfWeight { get; set; }
+
+    /// <summary>Weight of title_match (the tag's own words in the title), hand-set fusion only; negative discounts a BM25 earned by the title alone (0 = off).</summary>
+    public double TitleMatchWeight { get; set; } = -1;
 
     public FeedbackMethod Feedback { get; set; } = FeedbackMethod.Rocchio;
 
@@ -100,13 +85,13 @@ public sealed class RelevanceOptions
     public int LexicalTopN { get; set; } = 1000;
 
     /// <summary>
-    /// Calibration of the hand-set fused evidence (<see cref="FusionWeights.HandSet"/>; the learned fusion has its own): score = sigmoid(Alpha × fused + Beta) ≈ P(judged relevance ≥ 2),
+    /// Calibration of the fused evidence: score = sigmoid(Alpha × fused + Beta) ≈ P(judged relevance ≥ 2),
     /// fitted by <c>bench relevance</c> on the dev judgments for the default switches (leave-one-tag-out
     /// 1.60..1.70 / −8.73..−8.39). Changing other switches changes the fused scale: refit it then.
     /// </summary>
-    public double Alpha { get; set; } = 1.64;
+    public double Alpha { get; set; } = 1.57;
 
-    public double Beta { get; set; } = -8.50;
+    public double Beta { get; set; } = -8.46;
 
     /// <summary>Every bad value, each message naming its key; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
@@ -123,6 +108,7 @@ public sealed class RelevanceOptions
         Range(nameof(MatchBonus), MatchBonus, 0, 100);
         Range(nameof(LexicalWeight), LexicalWeight, 0, 100);
         Range(nameof(MatchIdfWeight), MatchIdfWeight, 0, 100);
+        Range(nameof(TitleMatchWeight), TitleMatchWeight, -100, 100);
         Range(nameof(FeedbackDocuments), FeedbackDocuments, 1, 1000);
         Range(nameof(FeedbackWeight), FeedbackWeight, 0, 100);
         Range(nameof(SelfTrainingShrinkage), SelfTrainingShrinkage, 0.001, 1);
@@ -135,11 +121,6 @@ public sealed class RelevanceOptions
         if (!Enum.IsDefined(LexicalNormalisation))
         {
             errors.Add($"{SectionName}:{nameof(LexicalNormalisation)} must be Saturate or Max.");
-        }
-
-        if (!Enum.IsDefined(Weights))
-        {
-            errors.Add($"{SectionName}:{nameof(Weights)} must be Learned or HandSet.");
         }
 
         if (!Enum.IsDefined(Feedback))
