@@ -25,6 +25,7 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
         var started = Stopwatch.GetTimestamp();
         var o = request.Options ?? options.Value;
         var fusion = request.Fusion ?? FusionModel.FromOptions(o);
+        var firstPass = FusionModel.FirstPass(o);
         var vectors = new DocumentVectors(index, cache, request.Scorer);
         var sample = PlanMath.Sample(request.DocumentIds, o.SampleEvery, o.MinimumSample);
         var evidence = !fusion.ModelCalibration || o.Feedback != FeedbackMethod.Off;
@@ -37,7 +38,7 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
         foreach (var tag in request.Tags)
         {
             var tagStarted = Stopwatch.GetTimestamp();
-            var context = new PlanContext(request, o, fusion, FusionModel.FirstPass(o), vectors, sample);
+            var context = new PlanContext(request, o, fusion, firstPass, vectors, sample);
             var plan = evidence
                 ? await PlanWithEvidenceAsync(context, tag, cancellationToken)
                 : await HypothesisOnlyAsync(context, tag, cancellationToken);

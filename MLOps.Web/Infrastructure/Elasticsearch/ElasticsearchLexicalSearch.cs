@@ -13,13 +13,11 @@ namespace MLOps.Web.Infrastructure.Elasticsearch;
 /// </summary>
 internal static class ElasticsearchLexicalSearch
 {
-    private static readonly string[] AllFields = [CatalogJson.Title, CatalogJson.Overview, CatalogJson.Tagline];
-    private static readonly string[] TitleOnly = [CatalogJson.Title];
-
     public static async Task<LexicalResult> SearchAsync(IElasticClient client, string index, IReadOnlyList<WeightedText> texts, int top, LexicalFields fields, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         var usable = texts.Where(t => t.Weight > 0f && !string.IsNullOrWhiteSpace(t.Text)).ToList();
+        var searched = LexicalFieldNames.Of(fields);
         if (usable.Count == 0)
         {
             return new LexicalResult([], 0);
@@ -31,7 +29,7 @@ internal static class ElasticsearchLexicalSearch
             .Source(false)
             .TrackTotalHits()
             .TrackScores()
-            .Query(q => q.Bool(b => b.Should([.. usable.Select(t => Clause(t, fields == LexicalFields.Title ? TitleOnly : AllFields))])))
+            .Query(q => q.Bool(b => b.Should([.. usable.Select(t => Clause(t, searched))])))
             .Sort(so => so.Descending(SortSpecialField.Score).Ascending(CatalogJson.Id)), cancellationToken);
         if (!response.IsValid)
         {

@@ -18,8 +18,6 @@ internal static class LuceneLexicalSearch
 {
     private static readonly HashSet<string> IdOnly = [LuceneDocuments.IdField];
 
-    private static readonly string[] TitleOnly = [CatalogJson.Title];
-
     public static LexicalResult Search(IndexSearcher searcher, Analyzer analyzer, IReadOnlyList<WeightedText> texts, int top, LexicalFields fields, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
@@ -42,9 +40,9 @@ internal static class LuceneLexicalSearch
     }
 
     /// <summary>The query: texts OR-ed, each its words OR-ed over the three text fields (or the title alone), boosted by the weight.</summary>
-    public static BooleanQuery BuildQuery(Analyzer analyzer, IReadOnlyList<WeightedText> texts, LexicalFields scope = LexicalFields.All)
+    public static BooleanQuery BuildQuery(Analyzer analyzer, IReadOnlyList<WeightedText> texts, LexicalFields scope)
     {
-        var searched = scope == LexicalFields.Title ? TitleOnly : CatalogQuerySyntax.TextFields;
+        var searched = LexicalFieldNames.Of(scope);
         var outer = new BooleanQuery();
         foreach (var text in texts)
         {

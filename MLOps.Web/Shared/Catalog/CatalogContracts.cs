@@ -102,6 +102,14 @@ public enum LexicalFields
     Title,
 }
 
+/// <summary>The catalog fields each <see cref="LexicalFields"/> scope searches, the same for every engine.</summary>
+public static class LexicalFieldNames
+{
+    private static readonly string[] TitleOnly = [CatalogJson.Title];
+
+    public static string[] Of(LexicalFields scope) => scope == LexicalFields.Title ? TitleOnly : CatalogQuerySyntax.TextFields;
+}
+
 /// <summary>The best hits of a lexical query (score descending, ties by id) and how many documents it matched in all.</summary>
 public sealed record LexicalResult(IReadOnlyList<LexicalHit> Hits, long Total);
 

@@ -87,7 +87,7 @@ public sealed class RelevanceOptions
     /// <summary>
     /// Calibration of the fused evidence: score = sigmoid(Alpha × fused + Beta) ≈ P(judged relevance ≥ 2),
     /// fitted by <c>bench relevance</c> on the dev judgments for the default switches (leave-one-tag-out
-    /// 1.60..1.70 / −8.73..−8.39). Changing other switches changes the fused scale: refit it then.
+    /// 1.54..1.63 / −8.67..−8.35). Changing other switches changes the fused scale: refit it then.
     /// </summary>
     public double Alpha { get; set; } = 1.57;
 
