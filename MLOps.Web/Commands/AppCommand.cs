@@ -24,6 +24,8 @@ public abstract record AppCommand
                                                         NDCG@10 of BM25, today's cosine and each relevance part on judged tags
           bench train [--catalog <movies.jsonl>] [--judgments <dir>] [--registry dir] [--model id] [--cache dir] [--seed n]
                                                         NDCG@10 of the trained fusion, leave-one-tag-out, against the default
+          bench pool --tags a,b --out <dir> [--depth 30] [--family-depth 10] [--models id,id] [--catalog f] [--registry dir] [--cache dir]
+                                                        candidates to grade for new judgment sets, pooled from BM25, cosine and the default
           bench embed [--data file] [--limit n] [--model id] [--registry dir] [--batches 1,8,32] [--bucketing on|off|both] [session]
           bench accuracy [--data file] [--limit n] [--registry dir] [--models id,id] [--judgments dir] [session]
           bench tokens [--data file] [--limit n] [--model id] [--registry dir]
@@ -91,7 +93,7 @@ public abstract record AppCommand
     {
         if (rest.Count == 0 || rest[0].StartsWith('-'))
         {
-            throw new CommandLineException("bench: name what to measure: catalog, reclassify, relevance, train, embed, accuracy, latency or tokens.");
+            throw new CommandLineException("bench: name what to measure: catalog, reclassify, relevance, train, pool, embed, accuracy, latency or tokens.");
         }
 
         var options = rest.Skip(1).ToList();
@@ -101,8 +103,9 @@ public abstract record AppCommand
             ReclassifyBenchCommand.Kind => ReclassifyBenchCommand.FromArguments(options),
             RelevanceBenchCommand.Kind => RelevanceBenchCommand.FromArguments(options),
             TrainBenchCommand.Kind => TrainBenchCommand.FromArguments(options),
+            PoolBenchCommand.Kind => PoolBenchCommand.FromArguments(options),
             _ when ClassificationBenchCommand.TryParseKind(rest[0], out var kind) => ClassificationBenchCommand.FromArguments(kind, options),
-            _ => throw new CommandLineException($"bench: unknown benchmark '{rest[0]}'; use catalog, reclassify, relevance, train, embed, accuracy or latency."),
+            _ => throw new CommandLineException($"bench: unknown benchmark '{rest[0]}'; use catalog, reclassify, relevance, train, pool, embed, accuracy, latency or tokens."),
         };
     }
 }

@@ -67,7 +67,8 @@ internal sealed class RelevanceBenchmark : IAsyncDisposable
 
     public string Describe { get; private set; } = "";
 
-    public static async Task<RelevanceBenchmark> OpenAsync(RelevanceBenchOptions options, TextWriter output, CancellationToken ct)
+    /// <summary>Opens the bench over <paramref name="options"/>' judgments, or, with <paramref name="unjudgedTags"/>, over those tags with no judgments (one pool: the whole catalog).</summary>
+    public static async Task<RelevanceBenchmark> OpenAsync(RelevanceBenchOptions options, TextWriter output, CancellationToken ct, IReadOnlyList<string>? unjudgedTags = null)
     {
         var temp = Path.Combine(Path.GetTempPath(), $"mlops-relevance-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
@@ -79,7 +80,16 @@ internal sealed class RelevanceBenchmark : IAsyncDisposable
         var data = new DataDirectory(Options.Create(new StorageOptions { DataDirectory = cacheRoot }), new HostingEnvironment { ContentRootPath = cacheRoot });
         var cache = new DiskEmbeddingCache(data, Options.Create(new ReclassificationOptions { CacheDirectory = "." }));
         var bench = new RelevanceBenchmark(temp, index, model, cache, output, ct) { Documents = imported.Indexed };
-        await bench.LoadJudgmentsAsync(options.Judgments!);
+        if (unjudgedTags is null)
+        {
+            await bench.LoadJudgmentsAsync(options.Judgments!);
+        }
+        else
+        {
+            bench.Pools["all"] = await bench.WholeCatalogAsync();
+            bench.Tags = unjudgedTags;
+        }
+
         bench.Describe = string.Create(CultureInfo.InvariantCulture,
             $"{imported.Indexed} documents from {options.Catalog}; judgments {options.Judgments} ({bench.Tags.Count} tags, {bench.Pools.Keys.Count(k => k.EndsWith("-family", StringComparison.Ordinal))} Family rows); model {options.Model}; {Environment.ProcessorCount} CPUs");
         return bench;
@@ -215,12 +225,15 @@ internal sealed class RelevanceBenchmark : IAsyncDisposable
         return model.Scorer is IEmbeddingScorer ? model : throw new CommandLineException($"bench relevance: {options.Model} is not an embedding model.");
     }
 
+    /// <summary>The whole catalog as one pool with no judgments (no genre, no text).</summary>
+    private async Task<CandidatePool> WholeCatalogAsync() =>
+        await Evaluator(new RelevanceOptions()).GetPoolAsync(new JudgmentSet("all", new JudgedQuery(null, "all"), [], DateTimeOffset.UnixEpoch), _ct);
+
     /// <summary>Sets <c>dev-&lt;tag&gt;</c> (no genre) and <c>dev-&lt;tag&gt;-family</c> (genre Family, the judged Family films, where at least 3 are relevant).</summary>
     private async Task LoadJudgmentsAsync(string folder)
     {
         var tags = new List<string>();
-        var all = new JudgmentSet("all", new JudgedQuery(null, "all"), [], DateTimeOffset.UnixEpoch); // no genre, no text: the whole catalog
-        var everything = await Evaluator(new RelevanceOptions()).GetPoolAsync(all, _ct);
+        var everything = await WholeCatalogAsync();
         var family = everything.Documents.Where(d => d.Genres.Contains("Family", StringComparer.OrdinalIgnoreCase)).Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var file in Directory.GetFiles(folder, "*.csv").Order(StringComparer.Ordinal))
         {
