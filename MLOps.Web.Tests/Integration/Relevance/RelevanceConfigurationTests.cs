@@ -70,7 +70,8 @@ public sealed class RelevanceConfigurationTests
         Assert.True(o.Fusion);
         Assert.Equal(FeedbackMethod.Rocchio, o.Feedback);
         Assert.Equal(LexicalNormalisation.Max, o.LexicalNormalisation);
-        Assert.Equal(-1, o.TitleMatchWeight);
+        Assert.Equal(0, o.TitleMatchWeight);
+        Assert.Equal(2, o.LexicalWeight);
         await host.StopAsync();
     }
 }

@@ -44,14 +44,14 @@ public sealed class TagScoringTests
     }
 
     [Fact]
-    public void The_default_fusion_is_hand_set_z_plus_2_match_plus_3_bm25_by_best_minus_title_match_through_the_calibration_sigmoid()
+    public void The_default_fusion_is_hand_set_z_plus_2_match_plus_2_bm25_by_best_through_the_calibration_sigmoid()
     {
         var o = new RelevanceOptions();
         var fusion = FusionModel.FromOptions(o);
-        Assert.Equal(new Dictionary<string, double> { [ScorePartNames.SemanticZ] = 1, [ScorePartNames.Match] = 2, [ScorePartNames.Bm25ByMax] = 3, [ScorePartNames.TitleMatch] = -1 }, fusion.Weights);
+        Assert.Equal(new Dictionary<string, double> { [ScorePartNames.SemanticZ] = 1, [ScorePartNames.Match] = 2, [ScorePartNames.Bm25ByMax] = 2 }, fusion.Weights);
         var scored = TagScoring.Score(Plan(fusion) with { TitleMatches = ["weak"] }, "weak", [0.3f, 0.954f], new FakeEmbeddingScorer());
 
-        var fused = ((0.3 - 0.2) / 0.1) + 2 + (3 * (2.0 / 6)) - 1;
+        var fused = ((0.3 - 0.2) / 0.1) + 2 + (2 * (2.0 / 6)); // the title match weighs 0 in the default
         Assert.Equal(fused, scored.Parts[ScorePartNames.Fused], 4);
         Assert.Equal(1 / (1 + Math.Exp(-((o.Alpha * fused) + o.Beta))), scored.Score, 5);
         Assert.Equal(scored.Score, scored.Parts[ScorePartNames.Score]);
@@ -61,9 +61,9 @@ public sealed class TagScoringTests
     }
 
     [Fact]
-    public void A_title_match_is_a_feature_of_its_own_and_the_default_discounts_it()
+    public void A_title_match_is_a_feature_of_its_own_and_a_negative_weight_discounts_it()
     {
-        var fusion = FusionModel.FromOptions(new RelevanceOptions());
+        var fusion = FusionModel.FromOptions(new RelevanceOptions { TitleMatchWeight = -1 });
         Assert.Contains(ScorePartNames.TitleMatch, FusionModel.FeatureNames);
 
         // Two documents with the same cosine and BM25: the one whose title names the tag and the one that only mentions it.
@@ -73,7 +73,9 @@ public sealed class TagScoringTests
         Assert.Equal(1f, inTitle.Parts[ScorePartNames.TitleMatch]);
         Assert.Equal(0f, inBody.Parts[ScorePartNames.TitleMatch]);
         Assert.Equal(-1, inTitle.Parts[ScorePartNames.Fused] - inBody.Parts[ScorePartNames.Fused], 4);
-        Assert.True(inTitle.Score < inBody.Score, "the default discounts a BM25 earned by the title alone");
+        Assert.True(inTitle.Score < inBody.Score, "TitleMatchWeight −1 discounts a BM25 earned by the title alone");
+        var byDefault = Plan(FusionModel.FromOptions(new RelevanceOptions())) with { TitleMatches = ["hit"], Lexical = plan.Lexical };
+        Assert.Equal(TagScoring.Score(byDefault, "body", [0.3f, 0.954f], new FakeEmbeddingScorer()).Score, TagScoring.Score(byDefault, "hit", [0.3f, 0.954f], new FakeEmbeddingScorer()).Score);
 
         // A plan stored before title matches were searched scores no title match at all.
         Assert.Equal(0f, TagScoring.Features(Plan(fusion), "hit", [0.3f, 0.954f])[ScorePartNames.TitleMatch]);

@@ -6,8 +6,8 @@ namespace MLOps.Web.Shared.Relevance;
 /// <summary>
 /// How a document's features for a tag become its score: a linear model over named features and a
 /// sigmoid, <c>score = sigmoid(Alpha × Σ w_f × x_f + Beta)</c>. The untrained default is one such
-/// model (<see cref="HandSet"/>: semantic_z 1, match 2, bm25_by_max 3, title_match −1, Alpha 1.57,
-/// Beta −8.46); a trained version ships its own weights (fusion.json) and the same code scores with them.
+/// model (<see cref="HandSet"/>: semantic_z 1, match 2, bm25_by_max 2, Alpha 1.65, Beta −8.51);
+/// a trained version ships its own weights (fusion.json) and the same code scores with them.
 /// <see cref="ModelCalibration"/> is the pipeline switched off: the model's own calibrated cosine.
 /// </summary>
 public sealed record FusionModel
