@@ -14,9 +14,9 @@ namespace MLOps.Web.Commands;
 public sealed record PoolBenchOptions(
     IReadOnlyList<string> Tags,
     string Out,
-    int Depth = 30,
-    int FamilyDepth = 10,
-    IReadOnlyList<string>? Models = null);
+    int Depth,
+    int FamilyDepth,
+    IReadOnlyList<string> Models);
 
 /// <summary>
 /// <c>bench pool --tags a,b --out dir [--depth 30] [--family-depth 10] [--models id,id] [--catalog f] [--registry dir] [--cache dir]</c>:
@@ -52,7 +52,7 @@ public sealed record PoolBenchCommand(PoolBenchOptions Options, RelevanceBenchOp
         }
 
         var options = new PoolBenchOptions(tags, output, parsed.PositiveInt("depth", 30), parsed.PositiveInt("family-depth", 10), models.Count == 0 ? DefaultModels : models);
-        return new PoolBenchCommand(options, new RelevanceBenchOptions(parsed.Option("catalog"), null, parsed.Option("registry") ?? "data/models", options.Models![0], parsed.Option("cache")));
+        return new PoolBenchCommand(options, new RelevanceBenchOptions(parsed.Option("catalog"), null, parsed.Option("registry") ?? "data/models", options.Models[0], parsed.Option("cache")));
     }
 
     public override async Task<int> RunAsync(TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -69,9 +69,9 @@ public sealed record PoolBenchCommand(PoolBenchOptions Options, RelevanceBenchOp
         {
             var pools = Options.Tags.ToDictionary(t => t, _ => new SortedDictionary<string, List<string>>(StringComparer.Ordinal), StringComparer.Ordinal);
             IReadOnlyList<CatalogDocument> documents = [];
-            foreach (var (model, i) in Options.Models!.Select((m, i) => (m, i)))
+            foreach (var (model, i) in Options.Models.Select((m, i) => (m, i)))
             {
-                await using var bench = await RelevanceBenchmark.OpenAsync(Bench with { Catalog = catalog, Model = model }, output, cancellation.Token, Options.Tags);
+                await using var bench = await RelevanceBenchmark.OpenUnjudgedAsync(Bench with { Catalog = catalog, Model = model }, Options.Tags, output, cancellation.Token);
                 documents = bench.Pools["all"].Documents;
                 Add(pools, documents, $"cosine {model}", await bench.FusedAsync(Cosine()));
                 if (i == 0)

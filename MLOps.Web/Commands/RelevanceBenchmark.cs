@@ -67,8 +67,15 @@ internal sealed class RelevanceBenchmark : IAsyncDisposable
 
     public string Describe { get; private set; } = "";
 
-    /// <summary>Opens the bench over <paramref name="options"/>' judgments, or, with <paramref name="unjudgedTags"/>, over those tags with no judgments (one pool: the whole catalog).</summary>
-    public static async Task<RelevanceBenchmark> OpenAsync(RelevanceBenchOptions options, TextWriter output, CancellationToken ct, IReadOnlyList<string>? unjudgedTags = null)
+    /// <summary>Opens the bench over <paramref name="options"/>' judgments.</summary>
+    public static Task<RelevanceBenchmark> OpenAsync(RelevanceBenchOptions options, TextWriter output, CancellationToken ct) =>
+        OpenAsync(options, null, output, ct);
+
+    /// <summary>Opens the bench over <paramref name="tags"/> with no judgments: one pool, the whole catalog (<c>bench pool</c>).</summary>
+    public static Task<RelevanceBenchmark> OpenUnjudgedAsync(RelevanceBenchOptions options, IReadOnlyList<string> tags, TextWriter output, CancellationToken ct) =>
+        OpenAsync(options, tags, output, ct);
+
+    private static async Task<RelevanceBenchmark> OpenAsync(RelevanceBenchOptions options, IReadOnlyList<string>? unjudgedTags, TextWriter output, CancellationToken ct)
     {
         var temp = Path.Combine(Path.GetTempPath(), $"mlops-relevance-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp);
