@@ -11,7 +11,7 @@ public sealed class FusionTrainerTests
     {
         var sets = SyntheticSets.Sets(4);
 
-        var fitted = FusionTrainer.Train(sets.Take(3).ToList(), l2: 1, seed: 17);
+        var fitted = FusionTrainer.Train(sets.Take(3).ToList(), l2: 1, seed: 17, SyntheticSets.Prior);
 
         var w = fitted.Weights;
         Assert.True(w[0] > 0, $"semantic_z weight {w[0]}");
@@ -29,7 +29,7 @@ public sealed class FusionTrainerTests
     {
         var sets = SyntheticSets.Sets(3);
 
-        var fusion = FusionTrainer.Train(sets, l2: 1, seed: 17).ToFusion("test");
+        var fusion = FusionTrainer.Train(sets, l2: 1, seed: 17, SyntheticSets.Prior).ToFusion("test");
 
         Assert.True(fusion.Alpha > 0);
         Assert.Equal(FusionTrainer.Features.Order(StringComparer.Ordinal), fusion.Weights.Keys.Order(StringComparer.Ordinal));
@@ -44,8 +44,8 @@ public sealed class FusionTrainerTests
     [Fact]
     public void Training_is_deterministic_for_a_given_seed_and_data()
     {
-        var a = FusionTrainer.Train(SyntheticSets.Sets(3), l2: null, seed: 5);
-        var b = FusionTrainer.Train(SyntheticSets.Sets(3), l2: null, seed: 5);
+        var a = FusionTrainer.Train(SyntheticSets.Sets(3), l2: null, seed: 5, SyntheticSets.Prior);
+        var b = FusionTrainer.Train(SyntheticSets.Sets(3), l2: null, seed: 5, SyntheticSets.Prior);
 
         Assert.Equal(a.Weights, b.Weights);
         Assert.Equal(a.Alpha, b.Alpha);
@@ -54,19 +54,57 @@ public sealed class FusionTrainerTests
     }
 
     [Fact]
-    public void L2_is_chosen_from_the_grid_by_leave_one_set_out_unless_given()
+    public void The_learner_and_its_setting_are_chosen_by_leave_one_set_out_unless_l2_is_given()
     {
-        var chosen = FusionTrainer.Train(SyntheticSets.Sets(3), l2: null, seed: 17);
-        var given = FusionTrainer.Train(SyntheticSets.Sets(3), l2: 0.5, seed: 17);
-        var single = FusionTrainer.Train(SyntheticSets.Sets(1), l2: null, seed: 17);
+        var chosen = FusionTrainer.Train(SyntheticSets.Sets(3), l2: null, seed: 17, SyntheticSets.Prior);
+        var given = FusionTrainer.Train(SyntheticSets.Sets(3), l2: 0.5, seed: 17, SyntheticSets.Prior);
+        var single = FusionTrainer.Train(SyntheticSets.Sets(1), l2: null, seed: 17, SyntheticSets.Prior);
 
-        Assert.Contains(chosen.L2, FusionTrainer.L2Grid);
-        Assert.Equal(FusionTrainer.L2Grid.Order(), chosen.InnerNdcgByL2.Keys.Order());
-        Assert.Equal(chosen.InnerNdcgByL2.Values.Max(), chosen.InnerNdcgByL2[chosen.L2]);
-        Assert.Contains("leave-one-set-out", chosen.L2ChosenBy, StringComparison.Ordinal);
-        Assert.Equal((0.5, "request"), (given.L2, given.L2ChosenBy));
-        Assert.Equal(1, single.L2);
-        Assert.Contains("two training sets", single.L2ChosenBy, StringComparison.Ordinal);
+        var names = FusionTrainer.Candidates.Select(FusionTrainer.CandidateName).ToList();
+        Assert.Equal(names.Order(StringComparer.Ordinal), chosen.InnerNdcg.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains(FusionTrainer.AscentLearner, string.Join(" ", names), StringComparison.Ordinal);
+        Assert.Contains(FusionTrainer.PairwiseLearner, string.Join(" ", names), StringComparison.Ordinal);
+        var chosenName = FusionTrainer.CandidateName(new FusionCandidate(chosen.Learner, chosen.L2, chosen.MinGain));
+        Assert.Equal(chosen.InnerNdcg.Values.Max(), chosen.InnerNdcg[chosenName]);
+        Assert.Contains("leave-one-set-out", chosen.ChosenBy, StringComparison.Ordinal);
+        Assert.Equal((FusionTrainer.PairwiseLearner, 0.5, "request"), (given.Learner, given.L2, given.ChosenBy));
+        Assert.Equal((FusionTrainer.PairwiseLearner, 1.0), (single.Learner, single.L2));
+        Assert.Contains("two training sets", single.ChosenBy, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Coordinate_ascent_climbs_away_from_a_bad_start_and_keeps_the_semantic_weight()
+    {
+        var sets = SyntheticSets.Sets(3);
+        double[] trap = [1, 4, 0, 0, 0, 0]; // match alone is the synthetic sets' trap
+
+        var w = CoordinateAscent.Fit(sets, trap, minGain: 0.001);
+
+        Assert.Equal(1, w[0]);
+        Assert.True(w[1] < trap[1] || w[4] > trap[4], $"w [{string.Join(", ", w)}]");
+        Assert.True(CoordinateAscent.MeanNdcg(sets, w) > CoordinateAscent.MeanNdcg(sets, trap) + 0.01,
+            $"NDCG {CoordinateAscent.MeanNdcg(sets, w):F3} from {CoordinateAscent.MeanNdcg(sets, trap):F3}");
+        Assert.Equal(w, CoordinateAscent.Fit(sets, trap, minGain: 0.001));
+    }
+
+    [Fact]
+    public void Coordinate_ascent_keeps_the_start_when_no_move_gains_the_minimum()
+    {
+        var sets = SyntheticSets.Sets(2);
+
+        Assert.Equal(SyntheticSets.Prior, CoordinateAscent.Fit(sets, SyntheticSets.Prior, minGain: 1.0));
+    }
+
+    [Fact]
+    public void Coordinate_ascents_fast_ndcg_is_the_evaluations_ndcg_ties_included()
+    {
+        var sets = SyntheticSets.Sets(3);
+        double[][] weights = [[1, 2, 0, 0, 2, 0], [1, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0], [1, -1, 0.5, 2, -2, 1]];
+
+        foreach (var w in weights)
+        {
+            Assert.Equal(sets.Average(s => FusionTrainer.Ndcg(s, w)), CoordinateAscent.MeanNdcg(sets, w), 12);
+        }
     }
 
     [Fact]
@@ -75,10 +113,10 @@ public sealed class FusionTrainerTests
         var set = SyntheticSets.Set("flat", 1);
         var flat = set with { Grades = set.Grades.ToDictionary(g => g.Key, _ => 0, StringComparer.Ordinal), Rows = [.. set.Rows] };
 
-        var e = Assert.Throws<TrainingDataException>(() => FusionTrainer.Train([flat], l2: 1, seed: 17));
+        var e = Assert.Throws<TrainingDataException>(() => FusionTrainer.Train([flat], l2: 1, seed: 17, SyntheticSets.Prior));
 
         Assert.Contains("One class only", e.Message, StringComparison.Ordinal);
-        Assert.Throws<TrainingDataException>(() => FusionTrainer.Train([], l2: 1, seed: 17));
+        Assert.Throws<TrainingDataException>(() => FusionTrainer.Train([], l2: 1, seed: 17, SyntheticSets.Prior));
     }
 
     [Fact]

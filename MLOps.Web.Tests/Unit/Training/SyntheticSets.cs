@@ -36,6 +36,9 @@ internal static class SyntheticSets
         return new SetFeatures(name, ids, x, grades, TrainingRows.Select(ids, first, grades, seed, 0)) { Baseline = first };
     }
 
+    /// <summary>The hand-set default's weights in feature order (semantic_z 1, match 2, bm25_by_max 2).</summary>
+    public static IReadOnlyList<double> Prior { get; } = [1, 2, 0, 0, 2, 0];
+
     public static IReadOnlyList<SetFeatures> Sets(int count) => [.. Enumerable.Range(0, count).Select(i => Set($"set{i}", 100 + i))];
 
     private static double Normal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());

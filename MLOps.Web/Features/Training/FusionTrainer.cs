@@ -15,8 +15,12 @@ public sealed record SetFeatures(string Set, IReadOnlyList<string> Ids, double[]
     public double[]? Baseline { get; init; }
 }
 
-/// <summary>A fitted fusion: ranker weights, the Platt slope and intercept, and how L2 was chosen.</summary>
-public sealed record FittedFusion(double[] Weights, double Alpha, double Beta, double L2, string L2ChosenBy, IReadOnlyDictionary<double, double> InnerNdcgByL2)
+/// <summary>
+/// A fitted fusion: ranker weights, the Platt slope and intercept, the learner and setting chosen
+/// (<see cref="Learner"/>, <see cref="L2"/> or <see cref="MinGain"/>), how, and every candidate's inner
+/// leave-one-set-out NDCG@10 (<see cref="InnerNdcg"/>, keyed by <see cref="FusionTrainer.CandidateName"/>).
+/// </summary>
+public sealed record FittedFusion(double[] Weights, double Alpha, double Beta, string Learner, double L2, double? MinGain, string ChosenBy, IReadOnlyDictionary<string, double> InnerNdcg)
 {
     /// <summary>The fitted model as the scoring code runs it: score = sigmoid(Alpha × Σ w·x + Beta).</summary>
     public FusionModel ToFusion(string source) => new()
@@ -28,14 +32,23 @@ public sealed record FittedFusion(double[] Weights, double Alpha, double Beta, d
     };
 }
 
+/// <summary>One learner and its setting, as the trainer's selection tries it.</summary>
+public sealed record FusionCandidate(string Learner, double L2, double? MinGain);
+
 /// <summary>
-/// The learner the relevance research chose (docs/benchmarks.md, "Training"): a pairwise linear ranker
-/// over the pipeline's tag-independent features, L2 chosen from a grid by leave-one-set-out over the
-/// training sets, the ranker's score Platt-calibrated (grade ≥ 2 relevant) on the training rows. Pure.
+/// The learners the relevance research measured (docs/benchmarks.md, "Training"), over the pipeline's
+/// tag-independent features, each ranker's score Platt-calibrated (grade ≥ 2 relevant) on the training rows:
+/// a pairwise linear ranker (<see cref="PairwiseRanker"/>, L2 from <see cref="L2Grid"/>), and coordinate
+/// ascent on NDCG@10 from the hand-set weights (<see cref="CoordinateAscent"/>, minimum gain from
+/// <see cref="MinGainGrid"/>). Unless the request fixes L2 (the pairwise ranker with it), the candidate
+/// with the best mean NDCG@10 over leave-one-set-out folds of the training sets is fitted on all of them;
+/// ties keep the candidate nearest the hand-set weights. Pure.
 /// </summary>
 public static class FusionTrainer
 {
-    public const string Learner = "pairwise-ranknet-linear+platt";
+    public const string Learner = PairwiseLearner;
+    public const string PairwiseLearner = "pairwise-ranknet-linear+platt";
+    public const string AscentLearner = "coordinate-ascent-ndcg10+platt";
 
     /// <summary>The features a trained fusion weighs (the tag-normalised ones of <see cref="FusionModel.FeatureNames"/>; raw cosine is not comparable across tags).</summary>
     public static readonly IReadOnlyList<string> Features =
@@ -50,24 +63,55 @@ public static class FusionTrainer
 
     public static readonly IReadOnlyList<double> L2Grid = [0.1, 1, 10];
 
-    /// <summary>Fits on every set given; <paramref name="l2"/> null chooses it by leave-one-set-out.</summary>
-    public static FittedFusion Train(IReadOnlyList<SetFeatures> sets, double? l2, int seed)
+    /// <summary>Coordinate ascent's minimum gains, largest (nearest the hand-set weights) first.</summary>
+    public static readonly IReadOnlyList<double> MinGainGrid = [0.01, 0.003];
+
+    /// <summary>The candidates the selection tries, in tie-break order: coordinate ascent (nearest the hand-set weights first), then the pairwise ranker.</summary>
+    public static IReadOnlyList<FusionCandidate> Candidates { get; } =
+        [.. MinGainGrid.Select(g => new FusionCandidate(AscentLearner, 0, g)), .. L2Grid.Select(l2 => new FusionCandidate(PairwiseLearner, l2, null))];
+
+    public static string CandidateName(FusionCandidate c) => c.MinGain is { } g
+        ? string.Create(CultureInfo.InvariantCulture, $"{c.Learner} min_gain={g}")
+        : string.Create(CultureInfo.InvariantCulture, $"{c.Learner} l2={c.L2}");
+
+    /// <summary>
+    /// Fits on every set given. <paramref name="prior"/>: the hand-set weights in <see cref="Features"/> order,
+    /// where coordinate ascent starts. <paramref name="l2"/> given: the pairwise ranker with it; null: the
+    /// candidate chosen by leave-one-set-out (the pairwise ranker with L2 1 when there is one set only).
+    /// </summary>
+    public static FittedFusion Train(IReadOnlyList<SetFeatures> sets, double? l2, int seed, IReadOnlyList<double> prior, CancellationToken ct = default)
     {
         if (sets.Count == 0)
         {
             throw new TrainingDataException("train", "No judgment sets to train on.");
         }
 
-        var (chosen, by, inner) = ChooseL2(sets, l2, seed);
-        var (w, a, b) = Fit(sets, chosen, seed);
-        return new FittedFusion(w, a, b, chosen, by, inner);
+        if (prior.Count != Features.Count)
+        {
+            throw new ArgumentException($"The prior needs {Features.Count} weights.", nameof(prior));
+        }
+
+        var (chosen, by, inner) = Choose(sets, l2, seed, prior, ct);
+        var (w, a, b) = Fit(sets, chosen, seed, prior, ct);
+        return new FittedFusion(w, a, b, chosen.Learner, chosen.L2, chosen.MinGain, by, inner);
     }
 
-    /// <summary>The ranker and its Platt calibration on the sets' training rows.</summary>
-    public static (double[] W, double Alpha, double Beta) Fit(IReadOnlyList<SetFeatures> sets, double l2, int seed)
+    /// <summary>The pairwise ranker and its Platt calibration on the sets' training rows.</summary>
+    public static (double[] W, double Alpha, double Beta) Fit(IReadOnlyList<SetFeatures> sets, double l2, int seed) =>
+        Fit(sets, new FusionCandidate(PairwiseLearner, l2, null), seed, [], default);
+
+    /// <summary>One candidate's ranker and its Platt calibration on the sets' training rows.</summary>
+    public static (double[] W, double Alpha, double Beta) Fit(IReadOnlyList<SetFeatures> sets, FusionCandidate candidate, int seed, IReadOnlyList<double> prior, CancellationToken ct)
     {
         var rows = sets.SelectMany((s, g) => s.Rows.Select(i => new TrainingRow(s.X[i], s.Grades.GetValueOrDefault(s.Ids[i]), g))).ToList();
-        var w = PairwiseRanker.Fit(rows, l2, seed);
+        if (rows.Select(r => r.Relevance).Distinct().Count() < 2)
+        {
+            throw new TrainingDataException("judgments", PairwiseRanker.OneClassOnly);
+        }
+
+        var w = candidate.MinGain is { } gain
+            ? CoordinateAscent.Fit(sets, prior, gain, ct)
+            : PairwiseRanker.Fit(rows, candidate.L2, seed);
         var threshold = rows.Any(r => r.Relevance >= 2) ? 2 : 1;
         var scores = rows.Select(r => new[] { LogisticFit.Dot(w, r.X) }).ToList();
         var platt = LogisticFit.Fit(scores, [.. rows.Select(r => r.Relevance >= threshold ? 1.0 : 0.0)], null, 1e-3, bias: true);
@@ -87,28 +131,29 @@ public static class FusionTrainer
     /// <summary>NDCG@10 of <paramref name="w"/> on <paramref name="set"/>.</summary>
     public static double Ndcg(SetFeatures set, double[] w) => TrainingNdcg.At(set.Ids, Score(set, w), set.Grades, 10);
 
-    private static (double L2, string By, IReadOnlyDictionary<double, double> Inner) ChooseL2(IReadOnlyList<SetFeatures> sets, double? l2, int seed)
+    private static (FusionCandidate Chosen, string By, IReadOnlyDictionary<string, double> Inner) Choose(
+        IReadOnlyList<SetFeatures> sets, double? l2, int seed, IReadOnlyList<double> prior, CancellationToken ct)
     {
         if (l2 is { } given)
         {
-            return (given, "request", new Dictionary<double, double>());
+            return (new FusionCandidate(PairwiseLearner, given, null), "request", new Dictionary<string, double>());
         }
 
         if (sets.Count < 2)
         {
-            return (1, "default (leave-one-set-out needs two training sets)", new Dictionary<double, double>());
+            return (new FusionCandidate(PairwiseLearner, 1, null), "default (leave-one-set-out needs two training sets)", new Dictionary<string, double>());
         }
 
-        var inner = L2Grid.ToDictionary(v => v, v => sets.Average(held => HeldOutNdcg(sets, held, v, seed)));
-        var best = inner.OrderByDescending(x => x.Value).ThenBy(x => x.Key).First().Key;
-        return (best, $"leave-one-set-out over {sets.Count} training sets", inner);
+        var scored = Candidates.Select(c => (c, Ndcg: sets.Average(held => HeldOutNdcg(sets, held, c, seed, prior, ct)))).ToList();
+        var best = scored.MaxBy(x => x.Ndcg);
+        return (best.c, $"leave-one-set-out over {sets.Count} training sets", scored.ToDictionary(x => CandidateName(x.c), x => x.Ndcg, StringComparer.Ordinal));
     }
 
-    private static double HeldOutNdcg(IReadOnlyList<SetFeatures> sets, SetFeatures held, double l2, int seed)
+    private static double HeldOutNdcg(IReadOnlyList<SetFeatures> sets, SetFeatures held, FusionCandidate c, int seed, IReadOnlyList<double> prior, CancellationToken ct)
     {
         try
         {
-            return Ndcg(held, Fit([.. sets.Where(s => !ReferenceEquals(s, held))], l2, seed).W);
+            return Ndcg(held, Fit([.. sets.Where(s => !ReferenceEquals(s, held))], c, seed, prior, ct).W);
         }
         catch (TrainingDataException)
         {

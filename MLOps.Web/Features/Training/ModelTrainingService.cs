@@ -57,8 +57,8 @@ public sealed class ModelTrainingService(
         CheckTrainable(lease.Scorer.Model);
         var features = await data.BuildAsync((IEmbeddingScorer)lease.Scorer, [.. train, .. held], seed, Say, cancellationToken);
         var trainFeatures = features.Take(train.Count).ToList();
-        var fitted = FusionTrainer.Train(trainFeatures, request.L2, seed);
-        Say($"fitted: l2 {fitted.L2} ({fitted.L2ChosenBy}), weights [{string.Join(", ", fitted.Weights.Select(w => w.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))}], alpha {fitted.Alpha:F3}, beta {fitted.Beta:F3}");
+        var fitted = FusionTrainer.Train(trainFeatures, request.L2, seed, data.Prior(), cancellationToken);
+        Say($"fitted: {fitted.Learner} ({fitted.ChosenBy}; {Setting(fitted)}), weights [{string.Join(", ", fitted.Weights.Select(w => w.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))}], alpha {fitted.Alpha:F3}, beta {fitted.Beta:F3}");
         var heldFeatures = features.Skip(train.Count).ToList();
         var lineage = new TrainingLineage(
             baseModelId,
@@ -79,8 +79,17 @@ public sealed class ModelTrainingService(
     }
 
     private static TrainingHyperparameters Hyperparameters(FittedFusion fitted) => new(
-        FusionTrainer.Learner, FusionTrainer.Features, fitted.L2, FusionTrainer.L2Grid, fitted.L2ChosenBy,
-        TrainingRows.HardNegatives, TrainingRows.RandomNegatives, PairwiseRanker.DefaultMaxPairsPerGroup);
+        fitted.Learner, FusionTrainer.Features, fitted.L2, FusionTrainer.L2Grid, fitted.ChosenBy,
+        TrainingRows.HardNegatives, TrainingRows.RandomNegatives, PairwiseRanker.DefaultMaxPairsPerGroup)
+    {
+        MinGain = fitted.MinGain,
+        MinGainGrid = FusionTrainer.MinGainGrid,
+        Candidates = fitted.InnerNdcg,
+    };
+
+    private static string Setting(FittedFusion fitted) => fitted.MinGain is { } g
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"min gain {g}")
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"l2 {fitted.L2}");
 
     private static void CheckTrainable(ModelDescriptor model)
     {

@@ -18,6 +18,8 @@ public static class PairwiseRanker
 {
     public const int DefaultMaxPairsPerGroup = 20_000;
 
+    public const string OneClassOnly = "One class only: every training row has the same grade, so there is no pair of documents to rank. Judge documents of at least two grades.";
+
     public static double[] Fit(IReadOnlyList<TrainingRow> rows, double l2, int seed, int maxPairsPerGroup = DefaultMaxPairsPerGroup)
     {
         var rng = new Random(seed);
@@ -48,8 +50,7 @@ public static class PairwiseRanker
 
         if (xs.Count == 0)
         {
-            throw new TrainingDataException("judgments",
-                "One class only: every training row has the same grade, so there is no pair of documents to rank. Judge documents of at least two grades.");
+            throw new TrainingDataException("judgments", OneClassOnly);
         }
 
         return LogisticFit.Fit(xs, [.. Enumerable.Repeat(1.0, xs.Count)], ws, l2, bias: false);

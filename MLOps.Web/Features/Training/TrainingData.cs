@@ -45,6 +45,13 @@ public sealed class TrainingData(ICatalogIndex index, IEmbeddingCache cache, ITa
         return [.. sets.Select((s, g) => Features(s, g, docs, vectors, plans[LabelNaming.ToFieldKey(s.Query.Tag)], baseline, seed))];
     }
 
+    /// <summary>The hand-set fusion's weights in <see cref="FusionTrainer.Features"/> order: where coordinate ascent starts.</summary>
+    public IReadOnlyList<double> Prior()
+    {
+        var hand = FusionModel.HandSet(relevance.Value).Weights;
+        return [.. FusionTrainer.Features.Select(f => hand.GetValueOrDefault(f))];
+    }
+
     /// <summary>A set's record for the lineage: what it is and the sha256 of its query and sorted judgments.</summary>
     public static TrainingSetRecord Record(JudgedSet set, SetFeatures? features)
     {

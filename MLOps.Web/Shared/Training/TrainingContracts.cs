@@ -16,7 +16,7 @@ namespace MLOps.Web.Shared.Training;
 /// <param name="Train">Judgment set names to train on.</param>
 /// <param name="HoldBack">Judgment set names to hold back (never trained on; the version is evaluated on them).</param>
 /// <param name="Seed">Seeds the pair and negative sampling and the held-back draw (default 17).</param>
-/// <param name="L2">The L2 strength; null: chosen from {0.1, 1, 10} by leave-one-set-out over the training sets.</param>
+/// <param name="L2">Given: the pairwise ranker with this L2 strength. Null: the learner (pairwise ranker, L2 from {0.1, 1, 10}, or coordinate ascent from the hand-set weights) chosen by leave-one-set-out over the training sets.</param>
 public sealed record TrainRequest(
     IReadOnlyList<string>? Train = null,
     [property: JsonPropertyName("hold_back")] IReadOnlyList<string>? HoldBack = null,
@@ -39,16 +39,31 @@ public sealed record TrainingSetRecord(
     [property: JsonPropertyName("rows")] int Rows,
     [property: JsonPropertyName("sha256")] string Sha256);
 
-/// <summary>The learner's settings as used.</summary>
+/// <summary>
+/// The learner's settings as used: the learner chosen, its L2 (pairwise ranker) or minimum gain
+/// (coordinate ascent), how it was chosen, and each candidate's inner leave-one-set-out NDCG@10.
+/// </summary>
 public sealed record TrainingHyperparameters(
     [property: JsonPropertyName("learner")] string Learner,
     [property: JsonPropertyName("features")] IReadOnlyList<string> Features,
     [property: JsonPropertyName("l2")] double L2,
     [property: JsonPropertyName("l2_grid")] IReadOnlyList<double> L2Grid,
-    [property: JsonPropertyName("l2_chosen_by")] string L2ChosenBy,
+    [property: JsonPropertyName("l2_chosen_by")] string L2ChosenBy, // how the learner and its setting were chosen (name kept for manifests already written)
     [property: JsonPropertyName("hard_negatives")] int HardNegatives,
     [property: JsonPropertyName("random_negatives")] int RandomNegatives,
-    [property: JsonPropertyName("max_pairs_per_set")] int MaxPairsPerSet);
+    [property: JsonPropertyName("max_pairs_per_set")] int MaxPairsPerSet)
+{
+    /// <summary>Coordinate ascent's minimum gain in mean NDCG@10 per accepted move; null for the pairwise ranker.</summary>
+    [JsonPropertyName("min_gain")]
+    public double? MinGain { get; init; }
+
+    [JsonPropertyName("min_gain_grid")]
+    public IReadOnlyList<double>? MinGainGrid { get; init; }
+
+    /// <summary>Candidate (learner and setting) -> mean NDCG@10 over leave-one-set-out folds of the training sets; empty when not chosen that way.</summary>
+    [JsonPropertyName("candidates")]
+    public IReadOnlyDictionary<string, double>? Candidates { get; init; }
+}
 
 /// <summary>
 /// A trained version's lineage (<c>training</c> in its manifest): what it was trained from, on what,
