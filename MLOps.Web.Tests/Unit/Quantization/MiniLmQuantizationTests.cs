@@ -80,6 +80,10 @@ public sealed class MiniLmQuantizationTests
         Assert.Equal(attention ? 0 : 6, ops.GetValueOrDefault("Softmax"));
         Assert.Equal(skipLayerNorm ? 13 : 0, ops.GetValueOrDefault("com.microsoft.SkipLayerNormalization"));
         Assert.Equal(skipLayerNorm ? 0 : 26, ops.GetValueOrDefault("ReduceMean"));
+        var graph = global::Onnx.ModelProto.Parser.ParseFrom(result.Model).Graph;
+        var read = graph.Node.SelectMany(n => n.Input).Concat(graph.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
+        Assert.Empty(graph.Node.Where(n => !n.Output.Any(read.Contains)).Select(n => $"{n.OpType} {n.Name}")); // nothing the fusion orphaned is left
+        Assert.Empty(graph.Initializer.Where(i => !read.Contains(i.Name)).Select(i => i.Name));
         var fused = Path.Combine(TempDirectory.Create("minilm-int8-fused"), "model.onnx");
         await File.WriteAllBytesAsync(fused, result.Model);
 

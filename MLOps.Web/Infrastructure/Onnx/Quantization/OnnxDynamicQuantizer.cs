@@ -98,6 +98,11 @@ public static class OnnxDynamicQuantizer
 
         var fused = (options.FuseSkipLayerNormalization ? SkipLayerNormFusion.Apply(g) : 0)
             + (options.FuseAttention && options.Format == QuantizedOperatorFormat.MatMulIntegerToFloat ? AttentionFusion.Apply(g) : 0);
+        if (fused > 0)
+        {
+            DropUnreachable(g);
+        }
+
         if ((options.Format != QuantizedOperatorFormat.MatMulInteger || fused > 0) && !m.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
         {
             m.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
@@ -105,6 +110,42 @@ public static class OnnxDynamicQuantizer
 
         return rewriter;
     }
+
+    /// <summary>
+    /// Removes what a fusion left unreachable: nodes none of whose outputs is read (repeatedly, as removing
+    /// one can orphan its inputs' producers) and then initializers no node reads, so ONNX Runtime does not
+    /// prune (and warn about) them at every load. Graph outputs count as read. Left alone when a node
+    /// carries a subgraph, which may read an outer value by name. Returns nodes + initializers removed.
+    /// </summary>
+    internal static int DropUnreachable(GraphProto g)
+    {
+        if (g.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0)))
+        {
+            return 0;
+        }
+
+        var removed = 0;
+        while (true)
+        {
+            var read = Read(g);
+            var dead = g.Node.Where(n => !n.Output.Any(o => o.Length > 0 && read.Contains(o))).ToList();
+            if (dead.Count == 0)
+            {
+                break;
+            }
+
+            dead.ForEach(n => g.Node.Remove(n));
+            removed += dead.Count;
+        }
+
+        var used = Read(g);
+        var unused = g.Initializer.Where(i => !used.Contains(i.Name)).ToList();
+        unused.ForEach(i => g.Initializer.Remove(i));
+        return removed + unused.Count;
+    }
+
+    private static HashSet<string> Read(GraphProto g) =>
+        g.Node.SelectMany(n => n.Input).Concat(g.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
 
     public static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
