@@ -68,7 +68,7 @@ public sealed class FusionTrainerTests
         Assert.Equal(chosen.InnerNdcg.Values.Max(), chosen.InnerNdcg[chosenName]);
         Assert.Contains("leave-one-set-out", chosen.ChosenBy, StringComparison.Ordinal);
         Assert.Equal((FusionTrainer.PairwiseLearner, 0.5, "request"), (given.Learner, given.L2, given.ChosenBy));
-        Assert.Equal((FusionTrainer.PairwiseLearner, 1.0), (single.Learner, single.L2));
+        Assert.Equal((FusionTrainer.AscentLearner, (double?)FusionTrainer.MinGainGrid[0]), (single.Learner, single.MinGain));
         Assert.Contains("two training sets", single.ChosenBy, StringComparison.Ordinal);
     }
 
