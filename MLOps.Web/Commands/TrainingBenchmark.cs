@@ -48,11 +48,11 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, Canc
                 var fitStarted = Stopwatch.GetTimestamp();
                 var fitted = candidate is null
                     ? FusionTrainer.Train(train, null, seed, prior, ct)
-                    : Fitted(FusionTrainer.Fit(train, candidate, seed, prior, ct), candidate);
+                    : Fixed(FusionTrainer.Fit(train, candidate, seed, prior, ct), candidate);
                 fitSeconds += Stopwatch.GetElapsedTime(fitStarted).TotalSeconds;
                 if (candidate is null)
                 {
-                    notes.Add(string.Create(CultureInfo.InvariantCulture, $"{tag}: chose {FusionTrainer.CandidateName(new FusionCandidate(fitted.Learner, fitted.L2, fitted.MinGain))}, on the default plan's features {FusionTrainer.Ndcg(held, fitted.Weights):F3} (default {TrainingNdcg.At(held.Ids, held.Baseline, held.Grades, K):F3})"));
+                    notes.Add(string.Create(CultureInfo.InvariantCulture, $"{tag}: chose {FusionTrainer.CandidateName(fitted.Candidate)}, on the default plan's features {FusionTrainer.Ndcg(held, fitted.Weights):F3} (default {TrainingNdcg.At(held.Ids, held.Baseline, held.Grades, K):F3})"));
                 }
 
                 var fold = await EvaluateAsync(o, new Fold(bench.Model.Descriptor.Id, fitted.ToFusion($"loto-{tag}")), n => n == $"dev-{tag}" || n == $"dev-{tag}-family");
@@ -77,8 +77,8 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, Canc
         ("coordinate ascent alone (min gain 0.003), leave-one-tag-out", new FusionCandidate(FusionTrainer.AscentLearner, 0, 0.003)),
     ];
 
-    private static FittedFusion Fitted((double[] W, double Alpha, double Beta) fit, FusionCandidate c) =>
-        new(fit.W, fit.Alpha, fit.Beta, c.Learner, c.L2, c.MinGain, "fixed", new Dictionary<string, double>());
+    private static FittedFusion Fixed((double[] W, double Alpha, double Beta) fit, FusionCandidate c) =>
+        new(fit.W, fit.Alpha, fit.Beta, c, "fixed", new Dictionary<string, double>());
 
     private async Task<Dictionary<string, (double Ndcg, int Unjudged)>> EvaluateAsync(RelevanceOptions o, ITrainedVersions? trained, Func<string, bool>? only = null)
     {
@@ -130,7 +130,7 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, Canc
         output.WriteLine();
         output.WriteLine("Per fold: the learner chosen (nested leave-one-set-out) and NDCG@10 of the fold's fusion over the features the default plan gives (whole catalog, every document with text):");
         output.WriteLine(string.Join(Environment.NewLine, notes.Select(n => "- " + n)));
-        output.WriteLine(string.Create(inv, $"All {bench.Tags.Count} tags ({FusionTrainer.CandidateName(new FusionCandidate(all.Learner, all.L2, all.MinGain))}): {string.Join(", ", FusionTrainer.Features.Select((f, i) => $"{f} {all.Weights[i]:F3}"))}, alpha {all.Alpha:F3}, beta {all.Beta:F3}"));
+        output.WriteLine(string.Create(inv, $"All {bench.Tags.Count} tags ({FusionTrainer.CandidateName(all.Candidate)}): {string.Join(", ", FusionTrainer.Features.Select((f, i) => $"{f} {all.Weights[i]:F3}"))}, alpha {all.Alpha:F3}, beta {all.Beta:F3}"));
         output.WriteLine(string.Create(inv, $"Features for {bench.Pools.Count} sets: {featureSeconds:F1} s; {bench.Tags.Count} folds × {Learners.Count} learners: {fitSeconds:F1} s (seed {seed})"));
     }
 

@@ -81,11 +81,10 @@ public static class CoordinateAscent
             for (var i = 0; i < s.X.Length; i++)
             {
                 s.X[i].CopyTo(x, i * f);
-                gain[i] = Math.Pow(2, s.Grades.GetValueOrDefault(s.Ids[i])) - 1;
+                gain[i] = TrainingNdcg.Gain(s.Grades.GetValueOrDefault(s.Ids[i]));
             }
 
-            var ideal = s.Grades.Values.OrderDescending().Take(K).Select((g, r) => (Math.Pow(2, g) - 1) / Math.Log2(r + 2)).Sum();
-            return new Packed(x, gain, f, ideal);
+            return new Packed(x, gain, f, TrainingNdcg.IdealDcg(s.Grades, K));
         }
 
         /// <summary>NDCG@K; ties keep input order, as <see cref="TrainingNdcg"/> breaks them.</summary>

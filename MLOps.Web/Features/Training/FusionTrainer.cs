@@ -17,11 +17,17 @@ public sealed record SetFeatures(string Set, IReadOnlyList<string> Ids, double[]
 
 /// <summary>
 /// A fitted fusion: ranker weights, the Platt slope and intercept, the learner and setting chosen
-/// (<see cref="Learner"/>, <see cref="L2"/> or <see cref="MinGain"/>), how, and every candidate's inner
-/// leave-one-set-out NDCG@10 (<see cref="InnerNdcg"/>, keyed by <see cref="FusionTrainer.CandidateName"/>).
+/// (<see cref="Candidate"/>), how, and every candidate's inner leave-one-set-out NDCG@10
+/// (<see cref="InnerNdcg"/>, keyed by <see cref="FusionTrainer.CandidateName"/>).
 /// </summary>
-public sealed record FittedFusion(double[] Weights, double Alpha, double Beta, string Learner, double L2, double? MinGain, string ChosenBy, IReadOnlyDictionary<string, double> InnerNdcg)
+public sealed record FittedFusion(double[] Weights, double Alpha, double Beta, FusionCandidate Candidate, string ChosenBy, IReadOnlyDictionary<string, double> InnerNdcg)
 {
+    public string Learner => Candidate.Learner;
+
+    public double L2 => Candidate.L2;
+
+    public double? MinGain => Candidate.MinGain;
+
     /// <summary>The fitted model as the scoring code runs it: score = sigmoid(Alpha × Σ w·x + Beta).</summary>
     public FusionModel ToFusion(string source) => new()
     {
@@ -46,7 +52,6 @@ public sealed record FusionCandidate(string Learner, double L2, double? MinGain)
 /// </summary>
 public static class FusionTrainer
 {
-    public const string Learner = PairwiseLearner;
     public const string PairwiseLearner = "pairwise-ranknet-linear+platt";
     public const string AscentLearner = "coordinate-ascent-ndcg10+platt";
 
@@ -93,12 +98,8 @@ public static class FusionTrainer
 
         var (chosen, by, inner) = Choose(sets, l2, seed, prior, ct);
         var (w, a, b) = Fit(sets, chosen, seed, prior, ct);
-        return new FittedFusion(w, a, b, chosen.Learner, chosen.L2, chosen.MinGain, by, inner);
+        return new FittedFusion(w, a, b, chosen, by, inner);
     }
-
-    /// <summary>The pairwise ranker and its Platt calibration on the sets' training rows.</summary>
-    public static (double[] W, double Alpha, double Beta) Fit(IReadOnlyList<SetFeatures> sets, double l2, int seed) =>
-        Fit(sets, new FusionCandidate(PairwiseLearner, l2, null), seed, [], default);
 
     /// <summary>One candidate's ranker and its Platt calibration on the sets' training rows.</summary>
     public static (double[] W, double Alpha, double Beta) Fit(IReadOnlyList<SetFeatures> sets, FusionCandidate candidate, int seed, IReadOnlyList<double> prior, CancellationToken ct)
@@ -129,7 +130,7 @@ public static class FusionTrainer
     public static double[] Score(SetFeatures set, double[] w) => [.. set.X.Select(x => LogisticFit.Dot(w, x))];
 
     /// <summary>NDCG@10 of <paramref name="w"/> on <paramref name="set"/>.</summary>
-    public static double Ndcg(SetFeatures set, double[] w) => TrainingNdcg.At(set.Ids, Score(set, w), set.Grades, 10);
+    public static double Ndcg(SetFeatures set, double[] w) => TrainingNdcg.At(set.Ids, Score(set, w), set.Grades, CoordinateAscent.K);
 
     private static (FusionCandidate Chosen, string By, IReadOnlyDictionary<string, double> Inner) Choose(
         IReadOnlyList<SetFeatures> sets, double? l2, int seed, IReadOnlyList<double> prior, CancellationToken ct)

@@ -58,7 +58,7 @@ public sealed class ModelTrainingService(
         var features = await data.BuildAsync((IEmbeddingScorer)lease.Scorer, [.. train, .. held], seed, Say, cancellationToken);
         var trainFeatures = features.Take(train.Count).ToList();
         var fitted = FusionTrainer.Train(trainFeatures, request.L2, seed, data.Prior(), cancellationToken);
-        Say($"fitted: {fitted.Learner} ({fitted.ChosenBy}; {Setting(fitted)}), weights [{string.Join(", ", fitted.Weights.Select(w => w.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))}], alpha {fitted.Alpha:F3}, beta {fitted.Beta:F3}");
+        Say($"fitted: {FusionTrainer.CandidateName(fitted.Candidate)} ({fitted.ChosenBy}), weights [{string.Join(", ", fitted.Weights.Select(w => w.ToString("F3", System.Globalization.CultureInfo.InvariantCulture)))}], alpha {fitted.Alpha:F3}, beta {fitted.Beta:F3}");
         var heldFeatures = features.Skip(train.Count).ToList();
         var lineage = new TrainingLineage(
             baseModelId,
@@ -86,10 +86,6 @@ public sealed class ModelTrainingService(
         MinGainGrid = FusionTrainer.MinGainGrid,
         Candidates = fitted.InnerNdcg,
     };
-
-    private static string Setting(FittedFusion fitted) => fitted.MinGain is { } g
-        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"min gain {g}")
-        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"l2 {fitted.L2}");
 
     private static void CheckTrainable(ModelDescriptor model)
     {

@@ -149,9 +149,13 @@ public static class TrainingNdcg
         var s = scores.ToArray();
         var order = Enumerable.Range(0, ids.Count).OrderByDescending(i => s[i]).ThenBy(i => i).Take(k).ToList();
         var dcg = order.Select((i, r) => Gain(grades.GetValueOrDefault(ids[i])) / Math.Log2(r + 2)).Sum();
-        var ideal = grades.Values.OrderDescending().Take(k).Select((g, r) => Gain(g) / Math.Log2(r + 2)).Sum();
+        var ideal = IdealDcg(grades, k);
         return ideal <= 0 ? 0 : dcg / ideal;
     }
 
-    private static double Gain(int grade) => Math.Pow(2, grade) - 1;
+    /// <summary>DCG@k of the judged documents in grade order: the denominator of <see cref="At"/>.</summary>
+    public static double IdealDcg(IReadOnlyDictionary<string, int> grades, int k) =>
+        grades.Values.OrderDescending().Take(k).Select((g, r) => Gain(g) / Math.Log2(r + 2)).Sum();
+
+    public static double Gain(int grade) => Math.Pow(2, grade) - 1;
 }

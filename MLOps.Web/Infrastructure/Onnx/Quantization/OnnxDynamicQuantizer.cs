@@ -115,16 +115,15 @@ public static class OnnxDynamicQuantizer
     /// Removes what a fusion left unreachable: nodes none of whose outputs is read (repeatedly, as removing
     /// one can orphan its inputs' producers) and then initializers no node reads, so ONNX Runtime does not
     /// prune (and warn about) them at every load. Graph outputs count as read. Left alone when a node
-    /// carries a subgraph, which may read an outer value by name. Returns nodes + initializers removed.
+    /// carries a subgraph, which may read an outer value by name.
     /// </summary>
-    internal static int DropUnreachable(GraphProto g)
+    private static void DropUnreachable(GraphProto g)
     {
         if (g.Node.Any(n => n.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0)))
         {
-            return 0;
+            return;
         }
 
-        var removed = 0;
         while (true)
         {
             var read = Read(g);
@@ -135,13 +134,10 @@ public static class OnnxDynamicQuantizer
             }
 
             dead.ForEach(n => g.Node.Remove(n));
-            removed += dead.Count;
         }
 
         var used = Read(g);
-        var unused = g.Initializer.Where(i => !used.Contains(i.Name)).ToList();
-        unused.ForEach(i => g.Initializer.Remove(i));
-        return removed + unused.Count;
+        g.Initializer.Where(i => !used.Contains(i.Name)).ToList().ForEach(i => g.Initializer.Remove(i));
     }
 
     private static HashSet<string> Read(GraphProto g) =>
