@@ -6,14 +6,20 @@ namespace MLOps.Web.Infrastructure.Onnx;
 /// <param name="MaxBatchSize">Most sequences in one <c>InferenceSession.Run</c>.</param>
 /// <param name="MaxDelay">How long the batcher waits for more requests once one has arrived (0: take only what is queued).</param>
 /// <param name="LengthBucketing">Sort the queued sequences by length before cutting batches, so that padding is small.</param>
-public sealed record BatchingSettings(int MaxBatchSize = 32, TimeSpan MaxDelay = default, bool LengthBucketing = true);
+/// <param name="Workers">Batches run at the same time (data-parallel, each on its own thread and each with the session's intra-op threads).</param>
+public sealed record BatchingSettings(int MaxBatchSize = 32, TimeSpan MaxDelay = default, bool LengthBucketing = true, int Workers = 1);
 
 /// <summary>
-/// Groups the sequences of concurrent requests into batches for one model. A single worker runs
-/// the batches one after the other (ONNX Runtime already uses every core inside one run); requests
-/// that arrive while a batch runs are queued and go together into the next one. Within the queued
-/// work, sequences are sorted by length and cut into batches of at most
-/// <see cref="BatchingSettings.MaxBatchSize"/>, each padded only to its own longest sequence.
+/// Groups the sequences of concurrent requests into batches for one model. One collector takes the
+/// queued requests (up to <see cref="BatchingSettings.MaxBatchSize"/> ×
+/// <see cref="BatchingSettings.Workers"/> sequences, waiting at most
+/// <see cref="BatchingSettings.MaxDelay"/> for more); their sequences are sorted by length, cut into
+/// batches of at most <see cref="BatchingSettings.MaxBatchSize"/>, each padded only to its own
+/// longest sequence, and run longest first on up to <see cref="BatchingSettings.Workers"/> threads
+/// at once (the collector and helper threads of their own; one session serves concurrent runs).
+/// Requests that arrive meanwhile are queued and go together into the next round. A small model
+/// does not keep every core busy inside one run, so two runs side by side on one thread each are
+/// at least as fast as one run on both, and faster on a shared host (docs/benchmarks.md).
 /// </summary>
 public sealed class InferenceBatcher : IAsyncDisposable
 {
@@ -25,6 +31,7 @@ public sealed class InferenceBatcher : IAsyncDisposable
     public InferenceBatcher(Func<IReadOnlyList<EncodedText>, float[][]> run, BatchingSettings settings)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(settings.MaxBatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(settings.Workers, 1);
         _run = run;
         _settings = settings;
         _worker = Task.Run(WorkAsync);
@@ -47,24 +54,25 @@ public sealed class InferenceBatcher : IAsyncDisposable
     private async Task WorkAsync()
     {
         var pending = new List<Request>();
+        var limit = _settings.MaxBatchSize * _settings.Workers;
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             pending.Clear();
             var count = 0;
-            while (count < _settings.MaxBatchSize && _queue.Reader.TryRead(out var r))
+            while (count < limit && _queue.Reader.TryRead(out var r))
             {
                 pending.Add(r);
                 count += r.Inputs.Count;
             }
 
-            if (count < _settings.MaxBatchSize && _settings.MaxDelay > TimeSpan.Zero)
+            if (count < limit && _settings.MaxDelay > TimeSpan.Zero)
             {
                 using var delay = new CancellationTokenSource(_settings.MaxDelay);
                 try
                 {
-                    while (count < _settings.MaxBatchSize && await _queue.Reader.WaitToReadAsync(delay.Token).ConfigureAwait(false))
+                    while (count < limit && await _queue.Reader.WaitToReadAsync(delay.Token).ConfigureAwait(false))
                     {
-                        while (count < _settings.MaxBatchSize && _queue.Reader.TryRead(out var r))
+                        while (count < limit && _queue.Reader.TryRead(out var r))
                         {
                             pending.Add(r);
                             count += r.Inputs.Count;
@@ -122,32 +130,69 @@ public sealed class InferenceBatcher : IAsyncDisposable
     }
 
     /// <summary>
-    /// Cuts <paramref name="work"/> into batches of at most <see cref="BatchingSettings.MaxBatchSize"/>
-    /// and runs them; a batch that throws fails its requests (skipping batches that hold only failed
-    /// ones). Returns the failed requests.
+    /// Cuts <paramref name="work"/> into batches (<see cref="SliceSize"/>) and runs them, up to
+    /// <see cref="BatchingSettings.Workers"/> at once; a batch that throws fails its requests
+    /// (skipping batches that hold only failed ones). Returns the failed requests.
     /// </summary>
     private HashSet<Request> RunBatches(List<(Request Request, int Index)> work)
     {
         var failed = new HashSet<Request>();
-        for (var start = 0; start < work.Count; start += _settings.MaxBatchSize)
+        var size = SliceSize(work.Count);
+        var slices = new List<List<(Request Request, int Index)>>();
+        for (var start = 0; start < work.Count; start += size)
         {
-            var slice = work.GetRange(start, Math.Min(_settings.MaxBatchSize, work.Count - start));
+            slices.Add(work.GetRange(start, Math.Min(size, work.Count - start)));
+        }
+
+        // Longest batches first (they are sorted shortest first), one at a time to whichever worker
+        // is free, so the short ones fill the end of the round instead of one long batch running alone.
+        var next = slices.Count;
+        void Drain()
+        {
+            int i;
+            while ((i = Interlocked.Decrement(ref next)) >= 0)
+            {
+                RunBatch(slices[i], failed);
+            }
+        }
+
+        // The helpers are threads of their own (LongRunning), not thread-pool threads that a busy
+        // host would hand out late; this thread is the first worker.
+        var helpers = new Task[Math.Min(_settings.Workers, slices.Count) - 1];
+        for (var h = 0; h < helpers.Length; h++)
+        {
+            helpers[h] = Task.Factory.StartNew(Drain, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+
+        Drain();
+        Task.WaitAll(helpers);
+        return failed;
+    }
+
+    /// <summary>Runs one batch and stores its rows; on failure fails each of its requests once (guarded by <paramref name="failed"/>).</summary>
+    private void RunBatch(List<(Request Request, int Index)> slice, HashSet<Request> failed)
+    {
+        lock (failed)
+        {
             if (slice.TrueForAll(w => failed.Contains(w.Request)))
             {
-                continue;
+                return;
             }
+        }
 
-            try
+        try
+        {
+            var outputs = _run(slice.ConvertAll(w => w.Request.Inputs[w.Index]));
+            for (var i = 0; i < slice.Count; i++)
             {
-                var outputs = _run(slice.ConvertAll(w => w.Request.Inputs[w.Index]));
-                for (var i = 0; i < slice.Count; i++)
-                {
-                    slice[i].Request.Results![slice[i].Index] = outputs[i];
-                }
+                slice[i].Request.Results![slice[i].Index] = outputs[i];
             }
+        }
 #pragma warning disable CA1031 // the failure belongs to the requests of this batch, not to the worker
-            catch (Exception e)
+        catch (Exception e)
 #pragma warning restore CA1031
+        {
+            lock (failed)
             {
                 foreach (var w in slice)
                 {
@@ -158,8 +203,17 @@ public sealed class InferenceBatcher : IAsyncDisposable
                 }
             }
         }
+    }
 
-        return failed;
+    /// <summary>
+    /// Sequences per batch: as few batches as <see cref="BatchingSettings.MaxBatchSize"/> allows, but
+    /// at least one per worker while there are sequences enough, and all about equally long (40
+    /// sequences at most 32 per batch are two of 20, not 32 and 8).
+    /// </summary>
+    private int SliceSize(int count)
+    {
+        var batches = Math.Max((count + _settings.MaxBatchSize - 1) / _settings.MaxBatchSize, Math.Min(_settings.Workers, count));
+        return (count + batches - 1) / batches;
     }
 
     public async ValueTask DisposeAsync()
