@@ -1,6 +1,5 @@
 using System.Globalization;
 using MLOps.Web.Features.Evaluation;
-using MLOps.Web.Infrastructure.Onnx;
 using MLOps.Web.Shared.Models;
 
 namespace MLOps.Web.Commands;
@@ -29,7 +28,7 @@ internal static class AccuracyBench
         var ndcg = new Dictionary<string, Dictionary<string, (double Ndcg, int Unjudged)>>(StringComparer.Ordinal);
         foreach (var id in ids)
         {
-            var model = ClassificationBench.Load(root, id, new BatchingSettings(32, TimeSpan.Zero, true), options.EffectiveSession);
+            var model = ClassificationBench.Load(root, id, options.BatchingFor(32, bucketing: true), options.EffectiveSession);
             try
             {
                 var scorer = (IEmbeddingScorer)model.Scorer;

@@ -29,7 +29,7 @@ public abstract record AppCommand
           bench embed [--data file] [--limit n] [--model id] [--registry dir] [--batches 1,8,32] [--bucketing on|off|both] [session]
           bench accuracy [--data file] [--limit n] [--registry dir] [--models id,id] [--judgments dir] [session]
           bench tokens [--data file] [--limit n] [--model id] [--registry dir]
-            session: [--threads n] [--spinning on|off] [--optimization all|extended|basic|disabled]
+            session: [--workers n] [--threads n] [--spinning on|off] [--optimization all|extended|basic|disabled]
                      [--execution sequential|parallel] [--inter-op n] [--memory-pattern on|off] [--arena on|off]
           bench latency [--data file] [--limit n] [--url http://host:port] [--requests n]
           help                                          this text

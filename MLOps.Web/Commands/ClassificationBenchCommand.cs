@@ -31,6 +31,7 @@ public enum ClassificationBenchKind
 /// <param name="Bucketing">Embed: length bucketing <c>on</c>, <c>off</c> or <c>both</c> (one row each).</param>
 /// <param name="Models">Accuracy: the model ids to compare (null: each built-in model and its int8 copy).</param>
 /// <param name="Judgments">Accuracy: folder of <c>&lt;tag&gt;.csv</c> judgments ranked by cosine (null: ../shared/data/judgments-dev).</param>
+/// <param name="Workers">Embed and accuracy: batches run at the same time (null: the service's <c>Models:InferenceWorkers</c> default).</param>
 public sealed record ClassificationBenchOptions(
     string? Data = null,
     int Limit = 100_000,
@@ -43,17 +44,24 @@ public sealed record ClassificationBenchOptions(
     OnnxSessionSettings? Session = null,
     string Bucketing = "both",
     IReadOnlyList<string>? Models = null,
-    string? Judgments = null)
+    string? Judgments = null,
+    int? Workers = null)
 {
     public static readonly Uri DefaultUrl = new("http://127.0.0.1:8080");
 
     public IReadOnlyList<int> EffectiveBatches => Batches ?? [1, 8, 32];
 
-    public OnnxSessionSettings EffectiveSession => Session ?? new OnnxSessionSettings(AllowSpinning: Spinning);
+    /// <summary>The session settings, with unset threads shared among <see cref="EffectiveWorkers"/> as in the service.</summary>
+    public OnnxSessionSettings EffectiveSession => (Session ?? new OnnxSessionSettings(AllowSpinning: Spinning)).ForWorkers(EffectiveWorkers);
 
     public IReadOnlyList<bool> EffectiveBucketing => Bucketing switch { "on" => [true], "off" => [false], _ => [true, false] };
 
     public Uri EffectiveUrl => Url ?? DefaultUrl;
+
+    public int EffectiveWorkers => Workers ?? new Features.Models.ModelsOptions().InferenceWorkers;
+
+    /// <summary>The batching of the embed and accuracy benchmarks: no delay (one caller), the given batch size, bucketing and workers.</summary>
+    public BatchingSettings BatchingFor(int batch, bool bucketing) => new(batch, TimeSpan.Zero, bucketing, EffectiveWorkers);
 }
 
 /// <summary>
@@ -62,8 +70,8 @@ public sealed record ClassificationBenchOptions(
 /// </summary>
 public sealed record ClassificationBenchCommand(ClassificationBenchKind Which, ClassificationBenchOptions Options) : AppCommand
 {
-    /// <summary>The ONNX Runtime session flags (<c>Models:</c> settings of the service, one run at a time).</summary>
-    private static readonly string[] SessionFlags = ["spinning", "threads", "optimization", "execution", "inter-op", "memory-pattern", "arena"];
+    /// <summary>The ONNX Runtime session and worker flags (<c>Models:</c> settings of the service, one run at a time).</summary>
+    private static readonly string[] SessionFlags = ["workers", "spinning", "threads", "optimization", "execution", "inter-op", "memory-pattern", "arena"];
 
     private static readonly Dictionary<ClassificationBenchKind, string[]> OptionsOf = new()
     {
@@ -93,10 +101,11 @@ public sealed record ClassificationBenchCommand(ClassificationBenchKind Which, C
             Session: Session(parsed),
             Bucketing: parsed.Choice("bucketing", "both", "on", "off", "both"),
             Models: parsed.List("models"),
-            Judgments: parsed.Option("judgments")));
+            Judgments: parsed.Option("judgments"),
+            Workers: parsed.Option("workers") is null ? null : parsed.PositiveInt("workers", 1)));
     }
 
-    /// <summary>The session flags over the service's defaults (threads = CPU count, spinning off, All, Sequential, pattern and arena on).</summary>
+    /// <summary>The session flags over the service's defaults (threads = CPU count / workers, spinning off, All, Sequential, pattern and arena on).</summary>
     private static OnnxSessionSettings? Session(VerbArguments parsed)
     {
         if (!parsed.Spec.Options.Contains("threads"))

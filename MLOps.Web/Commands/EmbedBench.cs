@@ -16,14 +16,14 @@ internal static class EmbedBench
     public static async Task RunAsync(string root, ClassificationBenchOptions options, List<string> texts, TextWriter output, CancellationToken ct)
     {
         var session = options.EffectiveSession;
-        output.WriteLine($"embedding {texts.Count} TMDB overviews with {options.Model}, {Environment.ProcessorCount} CPUs, {session.Describe()}");
-        output.WriteLine("| batch | bucketing | docs/s | wall s | in Run | tokenise | tensors + pooling | other |");
+        output.WriteLine($"embedding {texts.Count} TMDB overviews with {options.Model}, {Environment.ProcessorCount} CPUs, {options.EffectiveWorkers} inference worker(s), {session.Describe()}");
+        output.WriteLine("| batch | bucketing | docs/s | wall s | in Run (all workers) | tokenise | tensors + pooling | other |");
         output.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|");
         foreach (var batch in options.EffectiveBatches)
         {
             foreach (var bucketing in options.EffectiveBucketing)
             {
-                var model = ClassificationBench.Load(root, options.Model, new BatchingSettings(batch, TimeSpan.Zero, bucketing), session);
+                var model = ClassificationBench.Load(root, options.Model, options.BatchingFor(batch, bucketing), session);
                 try
                 {
                     output.WriteLine(await MeasureAsync(model, texts, batch, bucketing, ct));

@@ -10,7 +10,6 @@ using MLOps.Web.Features.Reclassification;
 using MLOps.Web.Features.Relevance;
 using MLOps.Web.Infrastructure.Hosting;
 using MLOps.Web.Infrastructure.Lucene;
-using MLOps.Web.Infrastructure.Onnx;
 using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Shared.Evaluation;
 using MLOps.Web.Shared.Models;
@@ -28,6 +27,9 @@ namespace MLOps.Web.Commands;
 internal sealed class RelevanceBenchmark : IAsyncDisposable
 {
     public const int K = 10;
+
+    /// <summary>The service's inference defaults (workers, threads, batching) the benchmark loads its model with.</summary>
+    private static readonly ModelsOptions Defaults = new();
 
     private readonly string _temp;
     private readonly LuceneCatalogIndex _index;
@@ -228,7 +230,7 @@ internal sealed class RelevanceBenchmark : IAsyncDisposable
         var (name, version) = (parts[0], parts[1]);
         var manifest = ModelManifest.Read(Path.Combine(dir, ModelManifest.FileName));
         var descriptor = new ModelDescriptor(options.Model, name, version, manifest.Kind, manifest.Sha256 ?? "", dir);
-        var model = LoadedModel.Load(descriptor, manifest, new OnnxSessionSettings(AllowSpinning: false), new BatchingSettings(32, TimeSpan.Zero, true));
+        var model = LoadedModel.Load(descriptor, manifest, Defaults.Session, Defaults.Batching with { MaxDelay = TimeSpan.Zero });
         return model.Scorer is IEmbeddingScorer ? model : throw new CommandLineException($"bench relevance: {options.Model} is not an embedding model.");
     }
 

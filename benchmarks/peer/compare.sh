@@ -8,12 +8,13 @@
 # No network at run time (the first run installs transformers.js from the npm registry).
 # usage: benchmarks/peer/compare.sh
 # env: LIMIT (1000), BATCHES (1,8,32), ROUNDS (1), MODEL (all-MiniLM-L6-v2), SPINNING (off|on, project),
-#      THREADS (project intra-op threads; empty = CPU count), DATA (TMDB jsonl), REGISTRY (model folder)
+#      WORKERS (project inference workers; empty = the service default, 2), THREADS (project intra-op
+#      threads per worker; empty = CPU count / workers), DATA (TMDB jsonl), REGISTRY (model folder)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 LIMIT="${LIMIT:-1000}"; BATCHES="${BATCHES:-1,8,32}"; ROUNDS="${ROUNDS:-1}"; MODEL="${MODEL:-all-MiniLM-L6-v2}"
-SPINNING="${SPINNING:-off}"; THREADS="${THREADS:-}"
+SPINNING="${SPINNING:-off}"; THREADS="${THREADS:-}"; WORKERS="${WORKERS:-}"
 DATA="${DATA:-$repo/../shared/data/tmdb/tmdb_5000_movies.min.jsonl}"
 REGISTRY="${REGISTRY:-$repo/MLOps.Web/data/bench-models}"
 [ -f "$DATA" ] || { echo "$0: no TMDB data at $DATA (set DATA)" >&2; exit 66; }
@@ -27,7 +28,7 @@ SETUP_ONLY=1 "$here/run.sh" "$REGISTRY/$MODEL/1" 2>/dev/null
 
 project() { # model id, batch -> docs/s
   "${app[@]}" bench embed --data "$DATA" --limit "$LIMIT" --registry "$REGISTRY" --model "$1" --batches "$2" \
-    --bucketing on --spinning "$SPINNING" ${THREADS:+--threads "$THREADS"} | awk -F'|' -v b="$2" '$2+0 == b && $3 ~ /on/ { gsub(/ /, "", $4); print $4 }'
+    --bucketing on --spinning "$SPINNING" ${THREADS:+--threads "$THREADS"} ${WORKERS:+--workers "$WORKERS"} | awk -F'|' -v b="$2" '$2+0 == b && $3 ~ /on/ { gsub(/ /, "", $4); print $4 }'
 }
 peer() { # threads (0 = default), batch -> docs/s
   node "$here/embed.mjs" --models "$here/.models/" --model "$MODEL" --data "$DATA" --limit "$LIMIT" --batches "$2" --threads "$1" 2>/dev/null \
@@ -73,7 +74,8 @@ for batch in ${BATCHES//,/ }; do
 done
 echo
 awk -v p="$best_peer" -v q="$best_project" 'BEGIN { printf "best project %.1f docs/s / best peer %.1f docs/s = %.2fx (target: 3x)\n", q, p, q / p }'
-echo "project session: spinning $SPINNING, intra-op threads ${THREADS:-$CPUS (CPU count)}; $(node "$here/embed.mjs" --models "$here/.models/" --model "$MODEL" --data "$DATA" --limit 1 --batches 1 2>&1 >/dev/null | sed 's/, 1 overviews.*//')"
+echo "project: $("${app[@]}" bench embed --data "$DATA" --limit 1 --registry "$REGISTRY" --model "$MODEL@1" --batches 1 --bucketing on --spinning "$SPINNING" ${THREADS:+--threads "$THREADS"} ${WORKERS:+--workers "$WORKERS"} | head -1 | sed 's/.*CPUs, //')"
+echo "$(node "$here/embed.mjs" --models "$here/.models/" --model "$MODEL" --data "$DATA" --limit 1 --batches 1 2>&1 >/dev/null | sed 's/, 1 overviews.*//')"
 flags="$(lscpu | grep -ow -E 'avx2|avx512f|avx512bw|avx512_vnni|avx512_bf16|avx_vnni|amx_tile|amx_int8|amx_bf16' | sort -u | tr '\n' ' ')"
 echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $CPUS CPUs; lscpu flags: ${flags}(AMX: $(case "$flags" in *amx*) echo yes ;; *) echo no ;; esac))"
 echo "started $started; load before: ${load_before##*load average: }; after: $(uptime | sed 's/.*load average: //')"

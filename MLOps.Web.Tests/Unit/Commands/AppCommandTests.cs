@@ -102,7 +102,12 @@ public sealed class AppCommandTests
 
         var defaults = Assert.IsType<ClassificationBenchCommand>(AppCommand.Parse(["bench", "embed"]));
         Assert.Equal([true, false], defaults.Options.EffectiveBucketing);
-        Assert.Equal(new OnnxSessionSettings(0, false), defaults.Options.EffectiveSession);
+        Assert.Equal(new OnnxSessionSettings(Math.Max(1, Environment.ProcessorCount / 2), false), defaults.Options.EffectiveSession);
+        Assert.Equal(new BatchingSettings(8, TimeSpan.Zero, true, Workers: 2), defaults.Options.BatchingFor(8, bucketing: true));
+
+        var oneWorker = Assert.IsType<ClassificationBenchCommand>(AppCommand.Parse(["bench", "embed", "--workers", "1"]));
+        Assert.Equal(1, oneWorker.Options.BatchingFor(8, bucketing: false).Workers);
+        Assert.Equal(Environment.ProcessorCount, oneWorker.Options.EffectiveSession.IntraOpNumThreads);
 
         var accuracy = Assert.IsType<ClassificationBenchCommand>(AppCommand.Parse(["bench", "accuracy", "--models", "a@1,a-int8@1", "--judgments", "j"]));
         Assert.Equal(["a@1", "a-int8@1"], accuracy.Options.Models);
@@ -113,6 +118,7 @@ public sealed class AppCommandTests
     [Theory]
     [InlineData(new[] { "bench", "embed", "--optimization", "max" }, "option --optimization must be all or extended or basic or disabled, not 'max'")]
     [InlineData(new[] { "bench", "embed", "--threads", "0" }, "option --threads must be a positive whole number")]
+    [InlineData(new[] { "bench", "embed", "--workers", "0" }, "option --workers must be a positive whole number")]
     [InlineData(new[] { "bench", "tokens", "--threads", "2" }, "bench tokens: unknown option '--threads'")]
     [InlineData(new[] { "serve-please" }, "unknown command 'serve-please'")]
     [InlineData(new[] { "healthcheck", "/healthz" }, "healthcheck: the url must be an absolute http(s) URL")]

@@ -271,13 +271,15 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void Cpu_request_and_limit_match_the_inference_thread_count_and_memory_is_bounded()
+    public void Cpu_request_and_limit_match_the_inference_workers_times_their_threads_and_memory_is_bounded()
     {
         foreach (var set in Sets)
         {
             foreach (var (_, container) in set.AppContainers())
             {
-                var threads = int.Parse(set.EnvironmentOf(container)["Models__IntraOpNumThreads"]!, System.Globalization.CultureInfo.InvariantCulture);
+                var environment = set.EnvironmentOf(container);
+                var threads = int.Parse(environment["Models__IntraOpNumThreads"]!, System.Globalization.CultureInfo.InvariantCulture)
+                    * int.Parse(environment["Models__InferenceWorkers"]!, System.Globalization.CultureInfo.InvariantCulture);
                 var requests = container.Resources.Requests;
                 var limits = container.Resources.Limits;
                 Assert.Equal(threads, requests["cpu"].ToDecimal());

@@ -30,11 +30,31 @@ public sealed class ModelsOptionsTests
     }
 
     [Fact]
-    public void The_defaults_are_the_measured_best_spinning_off_level_all_sequential_pattern_and_arena_on()
+    public void The_defaults_are_the_measured_best_two_workers_sharing_the_cpus_spinning_off_level_all_sequential_pattern_and_arena_on()
     {
-        Assert.Equal(new OnnxSessionSettings(0, false, OnnxGraphOptimization.All, OnnxExecutionMode.Sequential, 1, true, true), Bind().Session);
+        var threads = Math.Max(1, Environment.ProcessorCount / 2);
+        Assert.Equal(new OnnxSessionSettings(threads, false, OnnxGraphOptimization.All, OnnxExecutionMode.Sequential, 1, true, true), Bind().Session);
+        Assert.Equal(new BatchingSettings(32, TimeSpan.FromMilliseconds(2), true, Workers: 2), Bind().Batching);
         Assert.True(Bind().MaterializeQuantized);
         Assert.Equal("all-MiniLM-L6-v2-int8@1", Bind().ActiveModel);
+    }
+
+    [Fact]
+    public void Unset_threads_are_the_cpus_shared_among_the_workers_and_set_threads_stay()
+    {
+        Assert.Equal(Environment.ProcessorCount, Bind(("InferenceWorkers", "1")).Session.IntraOpNumThreads);
+        Assert.Equal(1, Bind(("InferenceWorkers", "64")).Session.IntraOpNumThreads);
+        Assert.Equal(3, Bind(("InferenceWorkers", "4"), ("IntraOpNumThreads", "3")).Session.IntraOpNumThreads);
+        Assert.Equal(4, Bind(("InferenceWorkers", "4")).Batching.Workers);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("65")]
+    public void Inference_workers_out_of_range_stop_the_start_naming_the_setting(string workers)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => Bind(("InferenceWorkers", workers)));
+        Assert.Contains("InferenceWorkers", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -18,8 +18,7 @@ public interface IModelLoader
 public sealed class ModelLoader(IOptions<ModelsOptions> options, ILogger<ModelLoader> logger) : IModelLoader
 {
     private readonly OnnxSessionSettings _onnx = options.Value.Session;
-    private readonly BatchingSettings _batching = new(
-        options.Value.MaxBatchSize, TimeSpan.FromMilliseconds(options.Value.BatchDelayMilliseconds), options.Value.LengthBucketing);
+    private readonly BatchingSettings _batching = options.Value.Batching;
 
     public async Task<LoadedModel> LoadAsync(ModelEntry entry, CancellationToken cancellationToken)
     {

@@ -47,6 +47,14 @@ public sealed record OnnxSessionSettings(
 {
     public int EffectiveIntraOpThreads => IntraOpNumThreads > 0 ? IntraOpNumThreads : Math.Max(1, Environment.ProcessorCount);
 
+    /// <summary>
+    /// These settings for a model whose batches run on <paramref name="workers"/> threads at once:
+    /// unset intra-op threads (0) become the CPU count shared among the workers (at least 1 each), so
+    /// that workers × threads fill the CPUs without oversubscribing them. A set count stays.
+    /// </summary>
+    public OnnxSessionSettings ForWorkers(int workers) =>
+        IntraOpNumThreads > 0 ? this : this with { IntraOpNumThreads = Math.Max(1, Environment.ProcessorCount / Math.Max(1, workers)) };
+
     /// <summary>One line for logs and benchmark headers.</summary>
     public string Describe() =>
         $"intra-op threads {EffectiveIntraOpThreads}, spinning {(AllowSpinning ? "on" : "off")}, optimisation {GraphOptimization}, " +
