@@ -34,7 +34,7 @@ public sealed class ModelsOptionsTests
     {
         var threads = Math.Max(1, Environment.ProcessorCount / 2);
         Assert.Equal(new OnnxSessionSettings(threads, false, OnnxGraphOptimization.All, OnnxExecutionMode.Sequential, 1, true, true), Bind().Session);
-        Assert.Equal(new BatchingSettings(32, TimeSpan.FromMilliseconds(2), true, Workers: 2), Bind().Batching);
+        Assert.Equal(new BatchingSettings(1, TimeSpan.FromMilliseconds(2), true, Workers: 2), Bind().Batching);
         Assert.True(Bind().MaterializeQuantized);
         Assert.Equal("all-MiniLM-L6-v2-int8@1", Bind().ActiveModel);
     }
