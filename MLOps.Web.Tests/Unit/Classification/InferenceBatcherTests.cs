@@ -147,6 +147,32 @@ public sealed class InferenceBatcherTests
         Assert.Equal([1f, 2f], (await good).Select(r => r[0]));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_round_of_requests_all_cancelled_while_queued_completes_them_as_cancelled_and_the_batcher_keeps_serving(int workers)
+    {
+        using var hold = new FirstRunHold();
+        await using var batcher = new InferenceBatcher(
+            batch =>
+            {
+                hold.HoldIfFirst(); // hold the collector so the cancelled request queues up
+                return [.. batch.Select(e => new[] { (float)e.Ids[0] })];
+            },
+            new BatchingSettings(MaxBatchSize: 4, Workers: workers));
+
+        var blocker = batcher.RunAsync([Text(0, 1)], CancellationToken.None);
+        Assert.True(hold.Running.Wait(TimeSpan.FromSeconds(5)));
+        using var gone = new CancellationTokenSource();
+        var cancelled = batcher.RunAsync([Text(1, 1), Text(2, 1)], gone.Token);
+        await gone.CancelAsync();
+        hold.Release();
+        await blocker;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.Equal([3f], (await batcher.RunAsync([Text(3, 1)], CancellationToken.None)).Select(r => r[0]));
+    }
+
     [Fact]
     public void Workers_below_one_are_refused()
     {

@@ -137,6 +137,11 @@ public sealed class InferenceBatcher : IAsyncDisposable
     private HashSet<Request> RunBatches(List<(Request Request, int Index)> work)
     {
         var failed = new HashSet<Request>();
+        if (work.Count == 0)
+        {
+            return failed; // every request was cancelled while it queued
+        }
+
         var size = SliceSize(work.Count);
         var slices = new List<List<(Request Request, int Index)>>();
         for (var start = 0; start < work.Count; start += size)
