@@ -103,9 +103,9 @@ public sealed class ModelsOptions : IValidatableObject
     /// (by default the CPUs shared among the workers). Default 2: MiniLM does not keep two cores
     /// busy inside one run, and two runs side by side on one thread each, with no barrier between
     /// them, embed level to 1.1x more documents/s than one run on both on a quiet 2-vCPU VM and
-    /// 1.2-1.4x more when a neighbour is busy (docs/benchmarks.md, "Data-parallel inference"); a
-    /// lone short request takes a little longer on one thread. 1 runs batches one after the other
-    /// on every CPU.
+    /// 1.2-1.4x more when a neighbour is busy, and eight concurrent classify clients get 1.5-1.8x the
+    /// requests/s (docs/benchmarks.md, "Data-parallel inference"); a lone request takes 2-3 ms
+    /// longer on one thread. 1 runs batches one after the other on every CPU.
     /// </summary>
     [Range(1, 64)]
     public int InferenceWorkers { get; set; } = 2;
