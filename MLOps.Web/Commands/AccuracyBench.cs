@@ -28,7 +28,7 @@ internal static class AccuracyBench
         var ndcg = new Dictionary<string, Dictionary<string, (double Ndcg, int Unjudged)>>(StringComparer.Ordinal);
         foreach (var id in ids)
         {
-            var model = ClassificationBench.Load(root, id, options.BatchingFor(new Features.Models.ModelsOptions().MaxBatchSize, bucketing: true), options.EffectiveSession);
+            var model = ClassificationBench.Load(root, id, options.BatchingFor(ClassificationBenchOptions.ServiceDefaults.MaxBatchSize, bucketing: true), options.EffectiveSession);
             try
             {
                 var scorer = (IEmbeddingScorer)model.Scorer;

@@ -49,6 +49,9 @@ public sealed record ClassificationBenchOptions(
 {
     public static readonly Uri DefaultUrl = new("http://127.0.0.1:8080");
 
+    /// <summary>The service's <c>Models:</c> defaults (workers, batch size) the benchmarks run with unless told otherwise.</summary>
+    public static readonly Features.Models.ModelsOptions ServiceDefaults = new();
+
     public IReadOnlyList<int> EffectiveBatches => Batches ?? [1, 8, 32];
 
     /// <summary>The session settings, with unset threads shared among <see cref="EffectiveWorkers"/> as in the service.</summary>
@@ -58,7 +61,7 @@ public sealed record ClassificationBenchOptions(
 
     public Uri EffectiveUrl => Url ?? DefaultUrl;
 
-    public int EffectiveWorkers => Workers ?? new Features.Models.ModelsOptions().InferenceWorkers;
+    public int EffectiveWorkers => Workers ?? ServiceDefaults.InferenceWorkers;
 
     /// <summary>The batching of the embed and accuracy benchmarks: no delay (one caller), the given batch size, bucketing and workers.</summary>
     public BatchingSettings BatchingFor(int batch, bool bucketing) => new(batch, TimeSpan.Zero, bucketing, EffectiveWorkers);

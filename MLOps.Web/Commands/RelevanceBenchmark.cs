@@ -28,9 +28,6 @@ internal sealed class RelevanceBenchmark : IAsyncDisposable
 {
     public const int K = 10;
 
-    /// <summary>The service's inference defaults (workers, threads, batching) the benchmark loads its model with.</summary>
-    private static readonly ModelsOptions Defaults = new();
-
     private readonly string _temp;
     private readonly LuceneCatalogIndex _index;
     private readonly LoadedModel _model;
@@ -230,7 +227,7 @@ internal sealed class RelevanceBenchmark : IAsyncDisposable
         var (name, version) = (parts[0], parts[1]);
         var manifest = ModelManifest.Read(Path.Combine(dir, ModelManifest.FileName));
         var descriptor = new ModelDescriptor(options.Model, name, version, manifest.Kind, manifest.Sha256 ?? "", dir);
-        var model = LoadedModel.Load(descriptor, manifest, Defaults.Session, Defaults.Batching with { MaxDelay = TimeSpan.Zero });
+        var model = LoadedModel.Load(descriptor, manifest, ClassificationBenchOptions.ServiceDefaults.Session, ClassificationBenchOptions.ServiceDefaults.Batching with { MaxDelay = TimeSpan.Zero });
         return model.Scorer is IEmbeddingScorer ? model : throw new CommandLineException($"bench relevance: {options.Model} is not an embedding model.");
     }
 
