@@ -84,7 +84,7 @@ public sealed class TrainingLoopTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Without_l2_the_job_chooses_the_learner_by_leave_one_set_out_and_the_lineage_records_every_candidate()
+    public async Task Without_l2_the_job_chooses_the_learner_by_leave_one_tag_out_and_the_lineage_records_every_candidate()
     {
         await using var app = await EndToEndApp.StartAsync(redis: false, Settings);
         var trainOn = await PutTopicSetsAsync(app);
@@ -97,7 +97,7 @@ public sealed class TrainingLoopTests(ITestOutputHelper output)
         Assert.Equal(FusionTrainer.Candidates.Select(FusionTrainer.CandidateName).Order(StringComparer.Ordinal), hyper.Candidates!.Keys.Order(StringComparer.Ordinal));
         var chosen = FusionTrainer.CandidateName(new FusionCandidate(hyper.Learner, hyper.L2, hyper.MinGain));
         Assert.Equal(hyper.Candidates.Values.Max(), hyper.Candidates[chosen]);
-        Assert.Contains("leave-one-set-out over 3 training sets", hyper.L2ChosenBy, StringComparison.Ordinal);
+        Assert.Contains("leave-one-tag-out over 3 training tags (3 sets)", hyper.L2ChosenBy, StringComparison.Ordinal);
         var fusion = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(app.Factory.Services.GetRequiredService<ModelStore>().Get(Trained).Descriptor.Directory, TrainedVersions.FusionFile)))!;
         Assert.Equal(hyper.Learner, fusion["learner"]!.GetValue<string>());
     }

@@ -50,7 +50,7 @@ public sealed class NightlyTrainingTests
             throw new NotSupportedException();
     }
 
-    private static async Task<(ChampionChallengerJob Job, FakeTraining Training)> JobAsync(EvaluationScenario s, string produces)
+    private static async Task<(ChampionChallengerJob Job, FakeTraining Training, FileJudgmentStore Judgments)> JobAsync(EvaluationScenario s, string produces)
     {
         var dir = TempDirectory.Create("nightly");
         var judgments = new FileJudgmentStore(Path.Combine(dir, "judgments"));
@@ -65,14 +65,14 @@ public sealed class NightlyTrainingTests
         var evaluator = new Evaluator(s.Index, s.Scorers, CosineOnlyScoring.PoolScorer(s.Index), s.Registry, history, o, TimeProvider.System, NullLogger<Evaluator>.Instance);
         var job = new ChampionChallengerJob(evaluator, judgments, s.Registry, s.Scorers, history, s.Trigger, o,
             TimeProvider.System, NullLogger<ChampionChallengerJob>.Instance, challengers);
-        return (job, training);
+        return (job, training, judgments);
     }
 
     [Fact]
     public async Task The_nightly_job_trains_a_challenger_compares_it_on_held_back_sets_only_and_promotes_it_when_it_wins()
     {
         var s = new EvaluationScenario(withCandidates: false);
-        var (job, training) = await JobAsync(s, "m@3");
+        var (job, training, _) = await JobAsync(s, "m@3");
 
         var decision = await job.RunAsync(ChampionChallengerJob.NightlyTrigger, CancellationToken.None);
 
@@ -96,7 +96,7 @@ public sealed class NightlyTrainingTests
     public async Task A_trained_challenger_that_does_not_win_on_its_held_back_sets_is_not_promoted()
     {
         var s = new EvaluationScenario(withCandidates: false);
-        var (job, training) = await JobAsync(s, "m@4"); // ranks as the champion does
+        var (job, training, _) = await JobAsync(s, "m@4"); // ranks as the champion does
 
         var decision = await job.RunAsync(ChampionChallengerJob.NightlyTrigger, CancellationToken.None);
 
@@ -110,11 +110,27 @@ public sealed class NightlyTrainingTests
     public async Task Only_the_nightly_trigger_trains_a_registration_or_api_trigger_does_not()
     {
         var s = new EvaluationScenario(withCandidates: false);
-        var (job, training) = await JobAsync(s, "m@3");
+        var (job, training, _) = await JobAsync(s, "m@3");
 
         await job.RunAsync("api", CancellationToken.None);
         await job.RunAsync("registered m@9", CancellationToken.None);
 
         Assert.Equal(0, training.Calls);
+    }
+
+    [Fact]
+    public async Task A_set_uploaded_later_for_a_tag_a_version_was_trained_on_is_left_out_of_its_comparisons()
+    {
+        var s = new EvaluationScenario(withCandidates: false);
+        var (job, _, judgments) = await JobAsync(s, "m@3");
+        await job.RunAsync(ChampionChallengerJob.NightlyTrigger, CancellationToken.None); // m@3, trained on ocean, is promoted
+
+        // the same tag judged again under another name (as a tag's Family set would be): its judgments are ones m@3 learned from
+        await judgments.PutAsync(EvaluationScenario.OceanSet with { Name = "ocean-again", Query = new JudgedQuery(null, "#Ocean") }, CancellationToken.None);
+        var decision = await job.RunAsync("api", CancellationToken.None);
+
+        var m1 = Assert.Single(decision.Candidates, c => c.ModelId == "m@1");
+        Assert.Equal(["ocean", "ocean-again"], m1.ExcludedSets);
+        Assert.Equal(["family-christmas"], m1.NdcgBySet.Keys);
     }
 }

@@ -54,7 +54,32 @@ public sealed class FusionTrainerTests
     }
 
     [Fact]
-    public void The_learner_and_its_setting_are_chosen_by_leave_one_set_out_unless_l2_is_given()
+    public void The_inner_selection_holds_out_every_set_of_a_tag_together()
+    {
+        // a tag's two sets (as its whole-catalog and Family sets share judgments) and a second tag
+        var whole = SyntheticSets.Set("aliens", 101) with { Tag = "aliens" };
+        var family = SyntheticSets.Set("aliens-family", 102) with { Tag = "aliens" };
+        var other = SyntheticSets.Set("sharks", 103) with { Tag = "sharks" };
+
+        var chosen = FusionTrainer.Train([whole, family, other], l2: null, seed: 17, SyntheticSets.Prior);
+        var oneTag = FusionTrainer.Train([whole, family], l2: null, seed: 17, SyntheticSets.Prior);
+
+        // each candidate's inner figure: the aliens sets scored by weights fitted on sharks alone, sharks by weights fitted on both aliens sets
+        foreach (var c in FusionTrainer.Candidates)
+        {
+            var fromOther = FusionTrainer.Fit([other], c, 17, SyntheticSets.Prior, default).W;
+            var fromAliens = FusionTrainer.Fit([whole, family], c, 17, SyntheticSets.Prior, default).W;
+            var expected = new[] { FusionTrainer.Ndcg(whole, fromOther), FusionTrainer.Ndcg(family, fromOther), FusionTrainer.Ndcg(other, fromAliens) }.Average();
+            Assert.Equal(expected, chosen.InnerNdcg[FusionTrainer.CandidateName(c)], 12);
+        }
+
+        Assert.Contains("leave-one-tag-out over 2 training tags (3 sets)", chosen.ChosenBy, StringComparison.Ordinal);
+        Assert.Empty(oneTag.InnerNdcg);
+        Assert.Contains("two training tags", oneTag.ChosenBy, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_learner_and_its_setting_are_chosen_by_leave_one_tag_out_unless_l2_is_given()
     {
         var chosen = FusionTrainer.Train(SyntheticSets.Sets(3), l2: null, seed: 17, SyntheticSets.Prior);
         var given = FusionTrainer.Train(SyntheticSets.Sets(3), l2: 0.5, seed: 17, SyntheticSets.Prior);
@@ -66,10 +91,10 @@ public sealed class FusionTrainerTests
         Assert.Contains(FusionTrainer.PairwiseLearner, string.Join(" ", names), StringComparison.Ordinal);
         var chosenName = FusionTrainer.CandidateName(new FusionCandidate(chosen.Learner, chosen.L2, chosen.MinGain));
         Assert.Equal(chosen.InnerNdcg.Values.Max(), chosen.InnerNdcg[chosenName]);
-        Assert.Contains("leave-one-set-out", chosen.ChosenBy, StringComparison.Ordinal);
+        Assert.Contains("leave-one-tag-out over 3 training tags (3 sets)", chosen.ChosenBy, StringComparison.Ordinal);
         Assert.Equal((FusionTrainer.PairwiseLearner, 0.5, "request"), (given.Learner, given.L2, given.ChosenBy));
         Assert.Equal((FusionTrainer.AscentLearner, (double?)FusionTrainer.MinGainGrid[0]), (single.Learner, single.MinGain));
-        Assert.Contains("two training sets", single.ChosenBy, StringComparison.Ordinal);
+        Assert.Contains("two training tags", single.ChosenBy, StringComparison.Ordinal);
     }
 
     [Fact]

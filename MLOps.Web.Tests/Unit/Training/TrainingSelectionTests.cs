@@ -41,6 +41,37 @@ public sealed class TrainingSelectionTests
         Assert.Empty(held);
     }
 
+    [Fact]
+    public void The_default_hold_back_draws_tags_and_keeps_each_tag_s_sets_together()
+    {
+        // five tags, each with a whole-catalog set and a Family set of the same tag
+        IReadOnlyList<JudgedSet> sets = [.. new[] { "a", "b", "c", "d", "e" }.SelectMany(t => new[] { t, t + "-family" }.Select(n =>
+            new JudgedSet(n, new JudgedQuery(n.EndsWith("-family", StringComparison.Ordinal) ? "Family" : null, t), new Dictionary<string, int> { ["x"] = 1 }, DateTimeOffset.UnixEpoch)))];
+
+        foreach (var seed in new[] { 1, 2, 3, 17 })
+        {
+            var (train, held) = TrainingSelection.Split(sets, new TrainRequest(Seed: seed));
+
+            Assert.Equal(4, held.Count); // ceil(5 tags / 4) = 2 tags, both sets of each
+            Assert.Equal(2, held.Select(s => s.Query.Tag).Distinct().Count());
+            Assert.Empty(train.Select(s => s.Query.Tag).Intersect(held.Select(s => s.Query.Tag)));
+        }
+    }
+
+    [Fact]
+    public void A_split_that_trains_on_one_set_of_a_tag_and_holds_back_another_is_refused()
+    {
+        IReadOnlyList<JudgedSet> sets = [.. Sets, new JudgedSet("a-family", new JudgedQuery("Family", "#A"), new Dictionary<string, int> { ["x"] = 2 }, DateTimeOffset.UnixEpoch)];
+
+        var explicitSplit = Assert.Throws<TrainingDataException>(() => TrainingSelection.Split(sets, new TrainRequest(Train: ["a", "b"], HoldBack: ["a-family"])));
+        var rest = Assert.Throws<TrainingDataException>(() => TrainingSelection.Split(sets, new TrainRequest(HoldBack: ["a"])));
+
+        Assert.Equal("hold_back", explicitSplit.Field);
+        Assert.Contains("a-family (held back) and a (trained on) judge the tag '#A'", explicitSplit.Message, StringComparison.Ordinal);
+        Assert.Contains("a (held back) and a-family (trained on)", rest.Message, StringComparison.Ordinal);
+        Assert.Equal(["a", "a-family"], Names(TrainingSelection.Split(sets, new TrainRequest(HoldBack: ["a", "a-family"])).HoldBack));
+    }
+
     [Theory]
     [InlineData("train")]
     [InlineData("hold_back")]

@@ -53,9 +53,19 @@ public sealed partial class ChallengerTraining(
         }
     }
 
-    /// <summary>The sets a comparison of <paramref name="candidate"/> with <paramref name="champion"/> leaves out: either's training sets.</summary>
-    public IReadOnlyList<string> Excluded(string candidate, string? champion) =>
-        [.. TrainingSets(candidate).Concat(champion is null ? [] : TrainingSets(champion)).Distinct(StringComparer.Ordinal)];
+    /// <summary>
+    /// The sets a comparison of <paramref name="candidate"/> with <paramref name="champion"/> leaves out:
+    /// either's training sets, and every set of <paramref name="sets"/> (name and tag) that judges a tag either
+    /// was trained on (a tag's sets share judgments, so a Family set uploaded after training is not held out).
+    /// </summary>
+    public IReadOnlyList<string> Excluded(string candidate, string? champion, IEnumerable<(string Name, string Tag)> sets)
+    {
+        var trainedOn = TrainingSets(candidate).Concat(champion is null ? [] : TrainingSets(champion)).ToList();
+        var names = trainedOn.Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var tags = trainedOn.Select(s => JudgedSet.TagKey(s.Tag)).ToHashSet(StringComparer.Ordinal);
+        return [.. names.Concat(sets.Where(s => tags.Contains(JudgedSet.TagKey(s.Tag))).Select(s => s.Name))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
 
     /// <summary>Each rolled-back candidate's record: its mean NDCG in the latest decision that promoted it (else its best in any decision).</summary>
     public async Task<IReadOnlyDictionary<string, double>> RecordsAsync(IReadOnlyList<string> candidates, CancellationToken ct)
@@ -81,7 +91,7 @@ public sealed partial class ChallengerTraining(
         return records;
     }
 
-    private IReadOnlyList<string> TrainingSets(string modelId) => trained?.Find(modelId)?.Lineage.TrainingSetNames() ?? [];
+    private IReadOnlyList<TrainingSetRecord> TrainingSets(string modelId) => trained?.Find(modelId)?.Lineage.TrainedOn ?? [];
 
     [LoggerMessage(EventId = 6106, Level = LogLevel.Warning, Message = "No challenger could be trained from {Champion}")]
     private static partial void LogNotTrained(ILogger logger, Exception exception, string champion);

@@ -89,7 +89,7 @@ public sealed partial class ChampionChallengerJob(
         foreach (var candidate in candidates)
         {
             // A trained version (or a trained champion) is compared only on sets outside its training data.
-            var excluded = challengers?.Excluded(candidate, champion) ?? [];
+            var excluded = challengers?.Excluded(candidate, champion, sets.Select(s => (s.Name, s.Query.Tag))) ?? [];
             var result = await MeasureCandidateAsync([.. pools.Where(p => !excluded.Contains(p.Set.Name, StringComparer.Ordinal))], candidate, k, trigger, ct);
             measured.Add(result with { ExcludedSets = excluded, Record = records.TryGetValue(candidate, out var r) ? r : null });
         }

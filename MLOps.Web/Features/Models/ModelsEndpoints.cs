@@ -64,7 +64,7 @@ public static class ModelsEndpoints
 
         group.MapPost("/{id}/train", TrainAsync)
             .WithName("TrainModel")
-            .WithSummary("Enqueues the 'train-model' job: learns the fusion weights of the version's tag scores from the judgment sets (coordinate ascent on NDCG@10 from the hand-set weights or a pairwise ranker, whichever wins leave-one-set-out; a given l2 fits the pairwise ranker; Platt calibration) and registers them as a new version '{name}@{n+1}' (model.onnx untouched, fusion.json added, lineage in its manifest). Body optional: {\"train\": [sets], \"hold_back\": [sets], \"seed\": 17, \"l2\": 1}. Answers 202 with the job id and its dashboard link; the new version is not activated.")
+            .WithSummary("Enqueues the 'train-model' job: learns the fusion weights of the version's tag scores from the judgment sets (coordinate ascent on NDCG@10 from the hand-set weights or a pairwise ranker, whichever wins leave-one-tag-out over the training sets; a given l2 fits the pairwise ranker; Platt calibration) and registers them as a new version '{name}@{n+1}' (model.onnx untouched, fusion.json added, lineage in its manifest). Body optional: {\"train\": [sets], \"hold_back\": [sets], \"seed\": 17, \"l2\": 1}. Answers 202 with the job id and its dashboard link; the new version is not activated.")
             .WithRequestExample("""{"hold_back": ["dev-heist"], "seed": 17}""")
             .Produces<TrainingEnqueued>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)

@@ -85,7 +85,7 @@ public sealed class TrainingData(ICatalogIndex index, IEmbeddingCache cache, ITa
         }
 
         var rows = TrainingRows.Select(ids, first, set.Grades, seed, group);
-        return new SetFeatures(set.Name, ids, x, set.Grades, rows) { Baseline = first };
+        return new SetFeatures(set.Name, ids, x, set.Grades, rows) { Baseline = first, Tag = set.TagKey() };
     }
 
     private async Task<List<CatalogDocument>> ReadCatalogAsync(CancellationToken ct)

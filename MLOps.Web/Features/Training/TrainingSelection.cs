@@ -40,20 +40,38 @@ public static class TrainingSelection
             throw new TrainingDataException("train", "Nothing is left to train on once the held-back sets are set aside.");
         }
 
+        CheckNoSharedTag(train, held);
         return (train, held);
     }
 
-    /// <summary>A quarter of the sets (rounded up; none when there is only one), drawn with the seed.</summary>
+    /// <summary>
+    /// A quarter of the tags (rounded up; none when there is only one), drawn with the seed, and every
+    /// set of each: a tag's Family set holds many of its whole-catalog set's judgments, so holding back
+    /// one while training on the other would evaluate on data trained on.
+    /// </summary>
     private static List<JudgedSet> DefaultHoldBack(List<JudgedSet> ordered, int seed)
     {
-        if (ordered.Count < 2)
+        var tags = ordered.Select(s => s.TagKey()).Distinct(StringComparer.Ordinal).ToList();
+        if (tags.Count < 2)
         {
             return [];
         }
 
         var rng = new Random(seed);
-        var count = (ordered.Count + 3) / 4;
-        return [.. ordered.OrderBy(_ => rng.Next()).Take(count).OrderBy(s => s.Name, StringComparer.Ordinal)];
+        var drawn = tags.OrderBy(_ => rng.Next()).Take((tags.Count + 3) / 4).ToHashSet(StringComparer.Ordinal);
+        return [.. ordered.Where(s => drawn.Contains(s.TagKey()))];
+    }
+
+    private static void CheckNoSharedTag(IReadOnlyList<JudgedSet> train, IReadOnlyList<JudgedSet> held)
+    {
+        var trained = train.GroupBy(s => s.TagKey(), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Name, StringComparer.Ordinal);
+        var shared = held.Where(s => trained.ContainsKey(s.TagKey())).ToList();
+        if (shared.Count > 0)
+        {
+            var pairs = shared.Select(s => $"{s.Name} (held back) and {trained[s.TagKey()]} (trained on) judge the tag '{s.Query.Tag}'");
+            throw new TrainingDataException("hold_back",
+                $"{string.Join("; ", pairs)}. Sets of one tag share judgments, so the held-back one would be evaluated on data trained on: train on or hold back all of a tag's sets.");
+        }
     }
 
     private static void Check(string field, IReadOnlyList<string>? names, Dictionary<string, JudgedSet> known)

@@ -16,7 +16,7 @@ namespace MLOps.Web.Shared.Training;
 /// <param name="Train">Judgment set names to train on.</param>
 /// <param name="HoldBack">Judgment set names to hold back (never trained on; the version is evaluated on them).</param>
 /// <param name="Seed">Seeds the pair and negative sampling and the held-back draw (default 17).</param>
-/// <param name="L2">Given: the pairwise ranker with this L2 strength. Null: the learner (pairwise ranker, L2 from {0.1, 1, 10}, or coordinate ascent from the hand-set weights) chosen by leave-one-set-out over the training sets.</param>
+/// <param name="L2">Given: the pairwise ranker with this L2 strength. Null: the learner (pairwise ranker, L2 from {0.1, 1, 10}, or coordinate ascent from the hand-set weights) chosen by leave-one-tag-out over the training sets (a fold holds out every set of one tag).</param>
 public sealed record TrainRequest(
     IReadOnlyList<string>? Train = null,
     [property: JsonPropertyName("hold_back")] IReadOnlyList<string>? HoldBack = null,
@@ -41,7 +41,7 @@ public sealed record TrainingSetRecord(
 
 /// <summary>
 /// The learner's settings as used: the learner chosen, its L2 (pairwise ranker) or minimum gain
-/// (coordinate ascent), how it was chosen, and each candidate's inner leave-one-set-out NDCG@10.
+/// (coordinate ascent), how it was chosen, and each candidate's inner leave-one-tag-out NDCG@10.
 /// </summary>
 public sealed record TrainingHyperparameters(
     [property: JsonPropertyName("learner")] string Learner,
@@ -60,7 +60,7 @@ public sealed record TrainingHyperparameters(
     [JsonPropertyName("min_gain_grid")]
     public IReadOnlyList<double>? MinGainGrid { get; init; }
 
-    /// <summary>Candidate (learner and setting) -> mean NDCG@10 over leave-one-set-out folds of the training sets; empty when not chosen that way.</summary>
+    /// <summary>Candidate (learner and setting) -> mean NDCG@10 over leave-one-tag-out folds of the training sets; empty when not chosen that way.</summary>
     [JsonPropertyName("candidates")]
     public IReadOnlyDictionary<string, double>? Candidates { get; init; }
 }
