@@ -1,17 +1,17 @@
 namespace MLOps.Web.Commands;
 
 /// <summary>
-/// <c>bench train [--catalog f] [--judgments dir] [--registry dir] [--model id] [--cache dir] [--seed n]</c>:
+/// <c>bench train [--catalog f] [--judgments dir] [--registry dir] [--model id] [--cache dir] [--seed n] [--with-family]</c>:
 /// the dev judgments as <c>bench relevance</c> loads them; for each tag, the fusion trained by the
-/// product's trainer on the other tags' sets (L2 chosen by leave-one-set-out among those: nested) and
+/// product's trainer on the other tags' whole-catalog sets (<c>--with-family</c>: and their Family sets; learner chosen by leave-one-tag-out among those: nested) and
 /// scored on the tag's sets through the product's evaluator, beside the untrained default. One markdown
 /// table (docs/benchmarks.md, "Training").
 /// </summary>
-public sealed record TrainBenchCommand(RelevanceBenchOptions Options, int Seed) : AppCommand
+public sealed record TrainBenchCommand(RelevanceBenchOptions Options, int Seed, bool WithFamily = false) : AppCommand
 {
     public const string Kind = "train";
 
-    private static readonly VerbSpec Spec = new("bench train", Flags: [],
+    private static readonly VerbSpec Spec = new("bench train", Flags: ["with-family"],
         Options: ["catalog", "judgments", "registry", "model", "cache", "seed"], MaxPositionals: 0, AcceptsSettings: false);
 
     internal static TrainBenchCommand FromArguments(IReadOnlyList<string> args)
@@ -26,7 +26,8 @@ public sealed record TrainBenchCommand(RelevanceBenchOptions Options, int Seed) 
 
         return new TrainBenchCommand(
             new RelevanceBenchOptions(parsed.Option("catalog"), parsed.Option("judgments"), parsed.Option("registry") ?? defaults.Registry, model, parsed.Option("cache")),
-            parsed.PositiveInt("seed", 17));
+            parsed.PositiveInt("seed", 17),
+            parsed.Flag("with-family"));
     }
 
     public override async Task<int> RunAsync(TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -43,7 +44,7 @@ public sealed record TrainBenchCommand(RelevanceBenchOptions Options, int Seed) 
         try
         {
             await using var bench = await RelevanceBenchmark.OpenAsync(Options with { Catalog = catalog, Judgments = judgments }, output, cancellation.Token);
-            await new TrainingBenchmark(bench, Seed, cancellation.Token).RunAsync();
+            await new TrainingBenchmark(bench, Seed, WithFamily, cancellation.Token).RunAsync();
             return 0;
         }
         catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested)

@@ -14,11 +14,12 @@ namespace MLOps.Web.Commands;
 
 /// <summary>
 /// <c>bench train</c>'s measurement: the sets' features built once by the product's <see cref="TrainingData"/>,
-/// per held-out tag, the <see cref="FusionTrainer"/> fit on the other tags' whole-catalog sets (learner by
-/// their leave-one-set-out) and each learner alone, each scored on the held-out tag's sets by the product's <see cref="Evaluator"/>
+/// per held-out tag, the <see cref="FusionTrainer"/> fit on the other tags' whole-catalog sets (with
+/// <paramref name="withFamily"/>, their Family sets too, as the service trains on every set it holds; learner by
+/// their leave-one-tag-out) and each learner alone, each scored on the held-out tag's sets by the product's <see cref="Evaluator"/>
 /// with the fold's fusion served as a trained version's would be (<see cref="ITrainedVersions"/>).
 /// </summary>
-internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, CancellationToken ct)
+internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, bool withFamily, CancellationToken ct)
 {
     private const int K = RelevanceBenchmark.K;
 
@@ -41,7 +42,7 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, Canc
         var fitSeconds = 0.0;
         foreach (var tag in bench.Tags)
         {
-            var train = bench.Tags.Where(t => t != tag).Select(t => features[$"dev-{t}"]).ToList();
+            var train = TrainingSets(features, bench.Tags.Where(t => t != tag));
             var held = features[$"dev-{tag}"];
             foreach (var (label, candidate) in Learners)
             {
@@ -65,14 +66,18 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, Canc
 
         var headroom = bench.Tags.Average(t => FusionTrainer.Ndcg(features[$"dev-{t}"], CoordinateAscent.Fit([features[$"dev-{t}"]], prior, 0, ct)));
         notes.Add(string.Create(CultureInfo.InvariantCulture, $"Headroom, not a held-out figure: coordinate ascent fitted on each tag's own set (min gain 0) reaches a mean NDCG@10 of {headroom:F3} on it; the tags want different weights."));
-        var all = FusionTrainer.Train([.. bench.Tags.Select(t => features[$"dev-{t}"])], null, seed, prior, ct);
+        var all = FusionTrainer.Train(TrainingSets(features, bench.Tags), null, seed, prior, ct);
         Print(output, [("default (untrained)", byDefault), .. Learners.Select(l => (l.Label, rows[l.Label]))], notes, all, featureSeconds, fitSeconds);
     }
 
-    /// <summary>The rows: the product's trainer (learner chosen by nested leave-one-set-out), and each learner alone at one setting.</summary>
+    /// <summary>The tags' whole-catalog sets, and with <c>withFamily</c> their Family sets where they have one.</summary>
+    private List<SetFeatures> TrainingSets(Dictionary<string, SetFeatures> features, IEnumerable<string> tags) =>
+        [.. tags.SelectMany(t => withFamily && features.TryGetValue($"dev-{t}-family", out var family) ? [features[$"dev-{t}"], family] : new[] { features[$"dev-{t}"] })];
+
+    /// <summary>The rows: the product's trainer (learner chosen by nested leave-one-tag-out), and each learner alone at one setting.</summary>
     private static readonly IReadOnlyList<(string Label, FusionCandidate? Candidate)> Learners =
     [
-        ("trained, leave-one-tag-out (learner chosen by nested leave-one-set-out)", null),
+        ("trained, leave-one-tag-out (learner chosen by nested leave-one-tag-out)", null),
         ("pairwise ranker alone (l2 0.1), leave-one-tag-out", new FusionCandidate(FusionTrainer.PairwiseLearner, 0.1, null)),
         ("coordinate ascent alone (min gain 0.003), leave-one-tag-out", new FusionCandidate(FusionTrainer.AscentLearner, 0, 0.003)),
     ];
@@ -106,7 +111,7 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, Canc
         double fitSeconds)
     {
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine(bench.Describe);
+        output.WriteLine(bench.Describe + (withFamily ? "; each fold trains on the other tags' whole-catalog and Family sets" : "; each fold trains on the other tags' whole-catalog sets"));
         output.WriteLine();
         output.WriteLine($"| row | {string.Join(" | ", bench.Tags)} | mean | mean Family | unjudged@10 |");
         output.WriteLine($"|---|{string.Concat(bench.Tags.Select(_ => "---|"))}---|---|---|");
@@ -128,7 +133,7 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, Canc
         }
 
         output.WriteLine();
-        output.WriteLine("Per fold: the learner chosen (nested leave-one-set-out) and NDCG@10 of the fold's fusion over the features the default plan gives (whole catalog, every document with text):");
+        output.WriteLine("Per fold: the learner chosen (nested leave-one-tag-out) and NDCG@10 of the fold's fusion over the features the default plan gives (whole catalog, every document with text):");
         output.WriteLine(string.Join(Environment.NewLine, notes.Select(n => "- " + n)));
         output.WriteLine(string.Create(inv, $"All {bench.Tags.Count} tags ({FusionTrainer.CandidateName(all.Candidate)}): {string.Join(", ", FusionTrainer.Features.Select((f, i) => $"{f} {all.Weights[i]:F3}"))}, alpha {all.Alpha:F3}, beta {all.Beta:F3}"));
         output.WriteLine(string.Create(inv, $"Features for {bench.Pools.Count} sets: {featureSeconds:F1} s; {bench.Tags.Count} folds × {Learners.Count} learners: {fitSeconds:F1} s (seed {seed})"));
