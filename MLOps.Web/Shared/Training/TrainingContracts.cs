@@ -80,11 +80,7 @@ public sealed record TrainingLineage(
     [property: JsonPropertyName("seconds")] double Seconds,
     [property: JsonPropertyName("held_back_ndcg")] IReadOnlyDictionary<string, double> HeldBackNdcg,
     [property: JsonPropertyName("held_back_base_ndcg")] IReadOnlyDictionary<string, double> HeldBackBaseNdcg,
-    [property: JsonPropertyName("trigger")] string Trigger)
-{
-    /// <summary>The names of the sets trained on: a champion/challenger comparison leaves them out.</summary>
-    public IReadOnlyList<string> TrainingSetNames() => [.. TrainedOn.Select(s => s.Name)];
-}
+    [property: JsonPropertyName("trigger")] string Trigger);
 
 /// <summary>A trained version's learned parameters: the fusion (Source = the version id) and its lineage.</summary>
 public sealed record LearnedParameters(FusionModel Fusion, TrainingLineage Lineage);
