@@ -128,6 +128,13 @@ public sealed class TrainingLoopTests(ITestOutputHelper output)
         var models = JsonNode.Parse(await app.Client.GetStringAsync(U("/api/models")))!.AsArray();
         Assert.DoesNotContain(models, m => m!["id"]!.GetValue<string>() == Trained);
         Assert.Equal(Base, app.Factory.Services.GetRequiredService<MLOps.Web.Shared.Models.IScorerProvider>().ActiveModelId);
+
+        // a second set of the same tag: training on one and holding back the other is refused before any job
+        var family = new { query = new { tag = "#Sea", genre = "Family" }, judgments = new[] { new { document_id = "sample-022", relevance = 2 } } };
+        (await app.Client.PutAsJsonAsync(U("/api/judgments/flat-family"), family)).EnsureSuccessStatusCode();
+        var split = await app.Client.PostAsJsonAsync(U($"/api/models/{Base}/train"), new { train = new[] { "flat" }, hold_back = new[] { "flat-family" } });
+        Assert.Equal(HttpStatusCode.BadRequest, split.StatusCode);
+        Assert.Contains("flat-family (held back) and flat (trained on) judge the tag", JsonNode.Parse(await split.Content.ReadAsStringAsync())!["errors"]!["hold_back"]![0]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     /// <summary>Judgment sets for three tags over the sample catalog: a document whose text names the tag is graded 2 (3 when its title does), twenty others 0.</summary>
