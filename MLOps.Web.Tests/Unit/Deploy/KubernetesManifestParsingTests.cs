@@ -34,36 +34,33 @@ public sealed class KubernetesManifestParsingTests
         Assert.All(all, f => Assert.Contains(f, checkedFiles));
     }
 
-    [Fact]
-    public void The_strict_parser_rejects_a_misspelt_field()
-    {
-        const string yaml = """
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata:
-              name: x
-            spec:
-              replica: 2
-            """;
-        var ex = Assert.ThrowsAny<YamlException>(() => KubernetesManifests.Parse(yaml));
-        Assert.Contains("replica", ex.ToString(), StringComparison.Ordinal);
-    }
+    private const string MisspeltDeploymentField = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: x
+        spec:
+          replica: 2
+        """;
 
-    [Fact]
-    public void The_strict_parser_rejects_an_eck_field_outside_the_allow_list()
+    private const string EckFieldOutsideTheAllowList = """
+        apiVersion: elasticsearch.k8s.elastic.co/v1
+        kind: Elasticsearch
+        metadata:
+          name: x
+        spec:
+          version: 8.15.3
+          nodeSet:
+            - name: default
+        """;
+
+    [Theory]
+    [InlineData(MisspeltDeploymentField, "replica")]
+    [InlineData(EckFieldOutsideTheAllowList, "nodeSet")]
+    public void The_strict_parser_rejects_a_misspelt_field_or_one_outside_the_eck_allow_list(string yaml, string field)
     {
-        const string yaml = """
-            apiVersion: elasticsearch.k8s.elastic.co/v1
-            kind: Elasticsearch
-            metadata:
-              name: x
-            spec:
-              version: 8.15.3
-              nodeSet:
-                - name: default
-            """;
         var ex = Assert.ThrowsAny<YamlException>(() => KubernetesManifests.Parse(yaml));
-        Assert.Contains("nodeSet", ex.ToString(), StringComparison.Ordinal);
+        Assert.Contains(field, ex.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
