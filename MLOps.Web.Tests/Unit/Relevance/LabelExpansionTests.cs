@@ -21,6 +21,13 @@ public sealed class LabelExpansionTests
     [InlineData("robbery", new[] { "robbery", "robberies" })]
     [InlineData("boxes", new[] { "boxes", "box" })]
     [InlineData("running", new[] { "running", "runnings", "runner", "runners", "runer" })]
+    [InlineData("werewolves", new[] { "werewolves", "werewolve", "werewolf" })]
+    [InlineData("werewolf", new[] { "werewolf", "werewolfs", "werewolves" })]
+    [InlineData("knives", new[] { "knives", "knive", "knife", "knif" })]
+    [InlineData("wife", new[] { "wife", "wifes", "wives" })]
+    [InlineData("cliff", new[] { "cliff", "cliffs" })]
+    [InlineData("hackers", new[] { "hackers", "hacker", "hacking" })]
+    [InlineData("runners", new[] { "runners", "runner", "running" })]
     public void Morphological_variants_follow_the_rules(string word, string[] expected) =>
         Assert.Equal(expected, LabelExpansion.MorphVariants(word));
 
@@ -36,6 +43,24 @@ public sealed class LabelExpansionTests
         Assert.Equal([new WeightedText("boxing", 1f)], LabelExpansion.CoreTexts(["boxing"], variants: false));
         // "banks" and "robberies" stem like "bank" and "robbery": a multi-word label gains nothing either.
         Assert.Equal([new WeightedText("bank robbery", 1f)], LabelExpansion.CoreTexts(["bank", "robbery"], variants: true));
+    }
+
+    [Fact]
+    public void An_f_plural_brings_its_singular_which_the_stemmer_keeps_apart()
+    {
+        // The English stemmer leaves "werewolves" as "werewolv" and "werewolf" as "werewolf": without
+        // the variant, #werewolves misses "Publisher Will Randall becomes a werewolf".
+        Assert.NotEqual(LabelExpansion.Stems("werewolves"), LabelExpansion.Stems("werewolf"));
+        Assert.Equal([new WeightedText("werewolves", 1f), new WeightedText("werewolf", 1f)], LabelExpansion.CoreTexts(["werewolves"], variants: true));
+        Assert.Equal([new WeightedText("werewolf", 1f), new WeightedText("werewolves", 1f)], LabelExpansion.CoreTexts(["werewolf"], variants: true));
+    }
+
+    [Fact]
+    public void An_agent_noun_brings_its_activity_which_the_stemmer_keeps_apart()
+    {
+        // "hackers" stems to "hacker", "hacking" to "hack": WarGames' "a talent for hacking" matches only through the variant.
+        Assert.NotEqual(LabelExpansion.Stems("hackers"), LabelExpansion.Stems("hacking"));
+        Assert.Equal([new WeightedText("hackers", 1f), new WeightedText("hacking", 1f)], LabelExpansion.CoreTexts(["hackers"], variants: true));
     }
 
     [Fact]

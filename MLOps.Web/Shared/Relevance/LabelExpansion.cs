@@ -35,8 +35,11 @@ public static class LabelExpansion
 
     /// <summary>
     /// Rule-based variants of one English word: -ies -> -y; -sses/-xes/-ches/-shes drop "es"; -ses drops
-    /// "s"; another final -s is dropped, else -s / -es / -ies is added; -ing -> -er and -ers (and the
-    /// undoubled -er: "boxing" -> "boxer", "running" -> "runner", "runer"). The word itself comes first.
+    /// "s"; another final -s is dropped, else -s / -es / -ies is added; the -f / -fe plurals both ways
+    /// (-ves -> -f, -ives -> -ife; -f / -fe -> -ves: "werewolves" and "werewolf" each give the other, "knives" -> "knife");
+    /// -ing -> -er and -ers (and the undoubled -er: "boxing" -> "boxer", "running" -> "runner", "runer"),
+    /// and -ers -> -ing ("hackers" -> "hacking").
+    /// The word itself comes first.
     /// </summary>
     public static IReadOnlyList<string> MorphVariants(string word)
     {
@@ -56,6 +59,12 @@ public static class LabelExpansion
         else if (w.EndsWith('s') && !w.EndsWith("ss", StringComparison.Ordinal)) { Add(w[..^1]); }
         else { Add(Plural(w)); }
 
+        // Irregular -f / -fe plurals, which the stemmer keeps apart (werewolves -> werewolv, werewolf -> werewolf).
+        if (w.EndsWith("ives", StringComparison.Ordinal)) { Add(w[..^3] + "fe"); }
+        if (w.EndsWith("ves", StringComparison.Ordinal)) { Add(w[..^3] + "f"); }
+        else if (w.EndsWith("fe", StringComparison.Ordinal)) { Add(w[..^2] + "ves"); }
+        else if (w.EndsWith('f') && !w.EndsWith("ff", StringComparison.Ordinal)) { Add(w[..^1] + "ves"); }
+
         if (w.EndsWith("ing", StringComparison.Ordinal) && w.Length > 5)
         {
             var stem = w[..^3];
@@ -65,6 +74,11 @@ public static class LabelExpansion
             {
                 Add(stem[..^1] + "er");
             }
+        }
+        else if (w.EndsWith("ers", StringComparison.Ordinal) && w.Length > 5)
+        {
+            // The agent noun's activity, which the stemmer keeps apart (hackers -> hacker, hacking -> hack).
+            Add(w[..^3] + "ing");
         }
 
         return v;
