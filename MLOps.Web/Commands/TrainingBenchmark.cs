@@ -18,8 +18,9 @@ namespace MLOps.Web.Commands;
 /// <paramref name="withFamily"/>, their Family sets too, as the service trains on every set it holds; learner by
 /// their leave-one-tag-out) and each learner alone, each scored on the held-out tag's sets by the product's <see cref="Evaluator"/>
 /// with the fold's fusion served as a trained version's would be (<see cref="ITrainedVersions"/>).
+/// With <paramref name="holdOut"/>, one fold instead: trained on every other tag, scored on those tags.
 /// </summary>
-internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, bool withFamily, CancellationToken ct)
+internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, bool withFamily, IReadOnlyList<string>? holdOut, CancellationToken ct)
 {
     private const int K = RelevanceBenchmark.K;
 
@@ -33,6 +34,16 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, bool
         var sets = bench.Pools.Values.Select(p => new JudgedSet(p.Set.Name, p.Set.Query,
             p.Set.Judgments.ToDictionary(j => j.DocumentId, j => j.Relevance, StringComparer.Ordinal), p.Set.UpdatedAt)).ToList();
         var started = Stopwatch.GetTimestamp();
+        var unknown = holdOut?.Where(t => !bench.Tags.Contains(t, StringComparer.Ordinal)).ToList() ?? [];
+        if (unknown.Count > 0 || holdOut?.Count >= bench.Tags.Count)
+        {
+            throw new CommandLineException(unknown.Count > 0
+                ? $"bench train: --hold-out names tags the judgments do not have: {string.Join(", ", unknown)} (they have {string.Join(", ", bench.Tags)})."
+                : "bench train: --hold-out must leave at least one tag to train on.");
+        }
+
+        var scored = holdOut ?? bench.Tags;
+        var folds = holdOut is null ? bench.Tags.Select(t => (IReadOnlyList<string>)[t]).ToList() : [holdOut];
         var features = (await data.BuildAsync(bench.Scorer, sets, seed, _ => { }, ct)).ToDictionary(f => f.Set, StringComparer.Ordinal);
         var featureSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var byDefault = await EvaluateAsync(o, null);
@@ -40,10 +51,11 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, bool
         var rows = Learners.ToDictionary(l => l.Label, _ => new Dictionary<string, (double Ndcg, int Unjudged)>(StringComparer.Ordinal));
         var notes = new List<string>();
         var fitSeconds = 0.0;
-        foreach (var tag in bench.Tags)
+        foreach (var fold in folds)
         {
-            var train = TrainingSets(features, bench.Tags.Where(t => t != tag));
-            var held = features[$"dev-{tag}"];
+            var train = TrainingSets(features, bench.Tags.Except(fold, StringComparer.Ordinal));
+            var held = fold.Select(t => features[$"dev-{t}"]).ToList();
+            var name = string.Join(", ", fold);
             foreach (var (label, candidate) in Learners)
             {
                 var fitStarted = Stopwatch.GetTimestamp();
@@ -53,21 +65,21 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, bool
                 fitSeconds += Stopwatch.GetElapsedTime(fitStarted).TotalSeconds;
                 if (candidate is null)
                 {
-                    notes.Add(string.Create(CultureInfo.InvariantCulture, $"{tag}: chose {FusionTrainer.CandidateName(fitted.Candidate)}, on the default plan's features {FusionTrainer.Ndcg(held, fitted.Weights):F3} (default {TrainingNdcg.At(held.Ids, held.Baseline, held.Grades, K):F3})"));
+                    notes.Add(string.Create(CultureInfo.InvariantCulture, $"{name}: chose {FusionTrainer.CandidateName(fitted.Candidate)}, on the default plan's features {held.Average(h => FusionTrainer.Ndcg(h, fitted.Weights)):F3} (default {held.Average(h => TrainingNdcg.At(h.Ids, h.Baseline, h.Grades, K)):F3})"));
                 }
 
-                var fold = await EvaluateAsync(o, new Fold(bench.Model.Descriptor.Id, fitted.ToFusion($"loto-{tag}")), n => n == $"dev-{tag}" || n == $"dev-{tag}-family");
-                foreach (var (name, value) in fold)
+                var scores = await EvaluateAsync(o, new Fold(bench.Model.Descriptor.Id, fitted.ToFusion($"loto-{string.Join('-', fold)}")), n => fold.Any(t => n == $"dev-{t}" || n == $"dev-{t}-family"));
+                foreach (var (set, value) in scores)
                 {
-                    rows[label][name] = value;
+                    rows[label][set] = value;
                 }
             }
         }
 
-        var headroom = bench.Tags.Average(t => FusionTrainer.Ndcg(features[$"dev-{t}"], CoordinateAscent.Fit([features[$"dev-{t}"]], prior, 0, ct)));
+        var headroom = scored.Average(t => FusionTrainer.Ndcg(features[$"dev-{t}"], CoordinateAscent.Fit([features[$"dev-{t}"]], prior, 0, ct)));
         notes.Add(string.Create(CultureInfo.InvariantCulture, $"Headroom, not a held-out figure: coordinate ascent fitted on each tag's own set (min gain 0) reaches a mean NDCG@10 of {headroom:F3} on it; the tags want different weights."));
         var all = FusionTrainer.Train(TrainingSets(features, bench.Tags), null, seed, prior, ct);
-        Print(output, [("default (untrained)", byDefault), .. Learners.Select(l => (l.Label, rows[l.Label]))], notes, all, featureSeconds, fitSeconds);
+        Print(output, scored, [("default (untrained)", byDefault), .. Learners.Select(l => (l.Label, rows[l.Label]))], notes, all, featureSeconds, fitSeconds, folds.Count);
     }
 
     /// <summary>The tags' whole-catalog sets, and with <c>withFamily</c> their Family sets where they have one.</summary>
@@ -104,26 +116,30 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, bool
 
     private void Print(
         TextWriter output,
+        IReadOnlyList<string> scored,
         IReadOnlyList<(string Label, Dictionary<string, (double Ndcg, int Unjudged)> Rows)> table,
         List<string> notes,
         FittedFusion all,
         double featureSeconds,
-        double fitSeconds)
+        double fitSeconds,
+        int folds)
     {
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine(bench.Describe + (withFamily ? "; each fold trains on the other tags' whole-catalog and Family sets" : "; each fold trains on the other tags' whole-catalog sets"));
+        output.WriteLine(bench.Describe + (withFamily ? "; each fold trains on the other tags' whole-catalog and Family sets" : "; each fold trains on the other tags' whole-catalog sets")
+            + (holdOut is null ? "" : $"; one fold: scored on {string.Join(", ", holdOut)}, trained on the other {bench.Tags.Count - holdOut.Count} tags"));
         output.WriteLine();
-        output.WriteLine($"| row | {string.Join(" | ", bench.Tags)} | mean | mean Family | unjudged@10 |");
-        output.WriteLine($"|---|{string.Concat(bench.Tags.Select(_ => "---|"))}---|---|---|");
+        bool Scored(string set) => scored.Any(t => set == $"dev-{t}-family");
+        output.WriteLine($"| row | {string.Join(" | ", scored)} | mean | mean Family | unjudged@10 |");
+        output.WriteLine($"|---|{string.Concat(scored.Select(_ => "---|"))}---|---|---|");
         foreach (var (label, rows) in table)
         {
-            var whole = bench.Tags.Select(t => rows[$"dev-{t}"].Ndcg).ToList();
-            var family = rows.Where(r => r.Key.EndsWith("-family", StringComparison.Ordinal)).Select(r => r.Value.Ndcg).ToList();
-            var unjudged = bench.Tags.Average(t => rows[$"dev-{t}"].Unjudged);
+            var whole = scored.Select(t => rows[$"dev-{t}"].Ndcg).ToList();
+            var family = rows.Where(r => Scored(r.Key)).Select(r => r.Value.Ndcg).ToList();
+            var unjudged = scored.Average(t => rows[$"dev-{t}"].Unjudged);
             output.WriteLine(string.Create(inv, $"| {label} | {string.Join(" | ", whole.Select(v => v.ToString("F3", inv)))} | {whole.Average():F3} | {(family.Count == 0 ? 0 : family.Average()):F3} ({family.Count}) | {unjudged:F1} |"));
         }
 
-        var familySets = table[0].Rows.Keys.Where(k => k.EndsWith("-family", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        var familySets = table[0].Rows.Keys.Where(Scored).Order(StringComparer.Ordinal).ToList();
         output.WriteLine();
         output.WriteLine($"| genre=Family | {string.Join(" | ", familySets)} |");
         output.WriteLine($"|---|{string.Concat(familySets.Select(_ => "---|"))}");
@@ -136,7 +152,7 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, bool
         output.WriteLine("Per fold: the learner chosen (nested leave-one-tag-out) and NDCG@10 of the fold's fusion over the features the default plan gives (whole catalog, every document with text):");
         output.WriteLine(string.Join(Environment.NewLine, notes.Select(n => "- " + n)));
         output.WriteLine(string.Create(inv, $"All {bench.Tags.Count} tags ({FusionTrainer.CandidateName(all.Candidate)}): {string.Join(", ", FusionTrainer.Features.Select((f, i) => $"{f} {all.Weights[i]:F3}"))}, alpha {all.Alpha:F3}, beta {all.Beta:F3}"));
-        output.WriteLine(string.Create(inv, $"Features for {bench.Pools.Count} sets: {featureSeconds:F1} s; {bench.Tags.Count} folds × {Learners.Count} learners: {fitSeconds:F1} s (seed {seed})"));
+        output.WriteLine(string.Create(inv, $"Features for {bench.Pools.Count} sets: {featureSeconds:F1} s; {folds} folds × {Learners.Count} learners: {fitSeconds:F1} s (seed {seed})"));
     }
 
     /// <summary>One fold's fusion, served for the bench's model as a trained version's would be.</summary>

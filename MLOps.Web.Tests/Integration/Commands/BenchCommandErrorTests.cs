@@ -34,5 +34,27 @@ public sealed class BenchCommandErrorTests : IDisposable
         Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_hold_out_tag_the_judgments_lack_is_a_usage_error_naming_the_tags_they_have()
+    {
+        var catalog = Path.Combine(_dir, "movies.jsonl");
+        await File.WriteAllTextAsync(catalog, string.Join('\n',
+            """{"id":"1","title":"Jingle All the Way","overview":"A father hunts for a Christmas toy.","genres":["Family"]}""",
+            """{"id":"2","title":"Space Jam","overview":"Michael Jordan plays basketball with the Looney Tunes.","genres":["Family"]}""") + "\n");
+        var judgments = Directory.CreateDirectory(Path.Combine(_dir, "judgments")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(judgments, "christmas.csv"), "document_id,relevance\n1,3\n2,0\n");
+        await File.WriteAllTextAsync(Path.Combine(judgments, "basketball.csv"), "document_id,relevance\n1,0\n2,3\n");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await AppCommand.RunAsync(
+            ["bench", "train", "--catalog", catalog, "--judgments", judgments, "--registry", Path.Combine(_dir, "models"), "--hold-out", "basketball,Wizards"],
+            stdout, stderr, CancellationToken.None);
+
+        Assert.Equal(AppCommand.UsageExitCode, code);
+        Assert.StartsWith("error: bench train: --hold-out names tags the judgments do not have: wizards (they have basketball, christmas)", stderr.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr.ToString(), StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }
