@@ -23,11 +23,16 @@ public sealed class LabelExpansionTests
     [InlineData("running", new[] { "running", "runnings", "runner", "runners", "runer" })]
     [InlineData("werewolves", new[] { "werewolves", "werewolve", "werewolf" })]
     [InlineData("werewolf", new[] { "werewolf", "werewolfs", "werewolves" })]
-    [InlineData("knives", new[] { "knives", "knive", "knife", "knif" })]
+    [InlineData("knives", new[] { "knives", "knive", "knife" })]
+    [InlineData("housewives", new[] { "housewives", "housewive", "housewife" })]
     [InlineData("wife", new[] { "wife", "wifes", "wives" })]
     [InlineData("cliff", new[] { "cliff", "cliffs" })]
-    [InlineData("hackers", new[] { "hackers", "hacker", "hacking" })]
-    [InlineData("runners", new[] { "runners", "runner", "running" })]
+    // Not every -f / -fe word: "saves", "lives", "leaves" and "caf" would match what these tags are not about.
+    [InlineData("safe", new[] { "safe", "safes" })]
+    [InlineData("life", new[] { "life", "lifes" })]
+    [InlineData("leaf", new[] { "leaf", "leafs" })]
+    [InlineData("caves", new[] { "caves", "cave" })]
+    [InlineData("hackers", new[] { "hackers", "hacker" })]
     public void Morphological_variants_follow_the_rules(string word, string[] expected) =>
         Assert.Equal(expected, LabelExpansion.MorphVariants(word));
 
@@ -53,14 +58,6 @@ public sealed class LabelExpansionTests
         Assert.NotEqual(LabelExpansion.Stems("werewolves"), LabelExpansion.Stems("werewolf"));
         Assert.Equal([new WeightedText("werewolves", 1f), new WeightedText("werewolf", 1f)], LabelExpansion.CoreTexts(["werewolves"], variants: true));
         Assert.Equal([new WeightedText("werewolf", 1f), new WeightedText("werewolves", 1f)], LabelExpansion.CoreTexts(["werewolf"], variants: true));
-    }
-
-    [Fact]
-    public void An_agent_noun_brings_its_activity_which_the_stemmer_keeps_apart()
-    {
-        // "hackers" stems to "hacker", "hacking" to "hack": WarGames' "a talent for hacking" matches only through the variant.
-        Assert.NotEqual(LabelExpansion.Stems("hackers"), LabelExpansion.Stems("hacking"));
-        Assert.Equal([new WeightedText("hackers", 1f), new WeightedText("hacking", 1f)], LabelExpansion.CoreTexts(["hackers"], variants: true));
     }
 
     [Fact]

@@ -34,12 +34,22 @@ public static class LabelExpansion
     }
 
     /// <summary>
+    /// Irregular -f / -fe plurals, which the English stemmer keeps apart ("werewolves" -> werewolv,
+    /// "werewolf" -> werewolf). A table, not a suffix rule: a rule would also turn "safe" into "saves",
+    /// "life" into "lives" and "leaf" into "leaves", whose stems match hundreds of unrelated overviews.
+    /// </summary>
+    public static readonly IReadOnlyList<(string Singular, string Plural)> FPlurals =
+    [
+        ("wolf", "wolves"), ("elf", "elves"), ("dwarf", "dwarves"), ("knife", "knives"), ("wife", "wives"),
+        ("thief", "thieves"), ("half", "halves"), ("calf", "calves"), ("loaf", "loaves"), ("scarf", "scarves"), ("hoof", "hooves"),
+    ];
+
+    /// <summary>
     /// Rule-based variants of one English word: -ies -> -y; -sses/-xes/-ches/-shes drop "es"; -ses drops
-    /// "s"; another final -s is dropped, else -s / -es / -ies is added; the -f / -fe plurals both ways
-    /// (-ves -> -f, -ives -> -ife; -f / -fe -> -ves: "werewolves" and "werewolf" each give the other, "knives" -> "knife");
-    /// -ing -> -er and -ers (and the undoubled -er: "boxing" -> "boxer", "running" -> "runner", "runer"),
-    /// and -ers -> -ing ("hackers" -> "hacking").
-    /// The word itself comes first.
+    /// "s"; another final -s is dropped, else -s / -es / -ies is added; the irregular -f / -fe plurals of
+    /// <see cref="FPlurals"/> both ways, matched as word endings ("werewolves" and "werewolf" each give the
+    /// other, "housewives" -> "housewife"); -ing -> -er and -ers (and the undoubled -er: "boxing" -> "boxer",
+    /// "running" -> "runner", "runer"). The word itself comes first.
     /// </summary>
     public static IReadOnlyList<string> MorphVariants(string word)
     {
@@ -59,11 +69,11 @@ public static class LabelExpansion
         else if (w.EndsWith('s') && !w.EndsWith("ss", StringComparison.Ordinal)) { Add(w[..^1]); }
         else { Add(Plural(w)); }
 
-        // Irregular -f / -fe plurals, which the stemmer keeps apart (werewolves -> werewolv, werewolf -> werewolf).
-        if (w.EndsWith("ives", StringComparison.Ordinal)) { Add(w[..^3] + "fe"); }
-        if (w.EndsWith("ves", StringComparison.Ordinal)) { Add(w[..^3] + "f"); }
-        else if (w.EndsWith("fe", StringComparison.Ordinal)) { Add(w[..^2] + "ves"); }
-        else if (w.EndsWith('f') && !w.EndsWith("ff", StringComparison.Ordinal)) { Add(w[..^1] + "ves"); }
+        foreach (var (singular, plural) in FPlurals)
+        {
+            if (w.EndsWith(plural, StringComparison.Ordinal)) { Add(w[..^plural.Length] + singular); }
+            else if (w.EndsWith(singular, StringComparison.Ordinal)) { Add(w[..^singular.Length] + plural); }
+        }
 
         if (w.EndsWith("ing", StringComparison.Ordinal) && w.Length > 5)
         {
@@ -74,11 +84,6 @@ public static class LabelExpansion
             {
                 Add(stem[..^1] + "er");
             }
-        }
-        else if (w.EndsWith("ers", StringComparison.Ordinal) && w.Length > 5)
-        {
-            // The agent noun's activity, which the stemmer keeps apart (hackers -> hacker, hacking -> hack).
-            Add(w[..^3] + "ing");
         }
 
         return v;
