@@ -23,7 +23,7 @@ public abstract record AppCommand
           bench relevance [--catalog <movies.jsonl>] [--judgments <dir>] [--registry dir] [--model id] [--cache dir] [--rows all|parts]
                                                         NDCG@10 of BM25, today's cosine and each relevance part on judged tags
           bench train [--catalog <movies.jsonl>] [--judgments <dir>] [--registry dir] [--model id] [--cache dir] [--seed n] [--with-family] [--hold-out a,b]
-                                                        NDCG@10 of the trained fusion, leave-one-tag-out, against the default
+                                                        NDCG@10 of the trained fusion, leave-one-tag-out (or trained without the --hold-out tags, scored on them), against the default
           bench pool --tags a,b --out <dir> [--depth 30] [--family-depth 10] [--models id,id] [--catalog f] [--registry dir] [--cache dir]
                                                         candidates to grade for new judgment sets, pooled from BM25, cosine and the default
           bench embed [--data file] [--limit n] [--model id] [--registry dir] [--batches 1,8,32] [--bucketing on|off|both] [session]

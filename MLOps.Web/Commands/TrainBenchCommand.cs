@@ -1,3 +1,5 @@
+using MLOps.Web.Shared.Training;
+
 namespace MLOps.Web.Commands;
 
 /// <summary>
@@ -39,7 +41,7 @@ public sealed record TrainBenchCommand(RelevanceBenchOptions Options, int Seed, 
             return null;
         }
 
-        var tags = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => t.ToLowerInvariant()).Distinct().ToList();
+        var tags = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
         return tags.Count > 0 ? tags : throw new CommandLineException("bench train: option --hold-out needs tags, e.g. --hold-out baseball,dance.");
     }
 
@@ -59,6 +61,11 @@ public sealed record TrainBenchCommand(RelevanceBenchOptions Options, int Seed, 
             await using var bench = await RelevanceBenchmark.OpenAsync(Options with { Catalog = catalog, Judgments = judgments }, output, cancellation.Token);
             await new TrainingBenchmark(bench, Seed, WithFamily, HoldOut, cancellation.Token).RunAsync();
             return 0;
+        }
+        catch (TrainingDataException ex)
+        {
+            await error.WriteLineAsync($"bench train: the training tags cannot be trained on ({ex.Field}): {ex.Message}");
+            return 1;
         }
         catch (OperationCanceledException) when (cancellation.Token.IsCancellationRequested)
         {

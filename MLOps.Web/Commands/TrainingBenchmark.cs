@@ -28,22 +28,13 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, bool
     {
         var o = new RelevanceOptions();
         var output = bench.Output;
+        var (scored, folds) = Folds();
         await bench.EmbedCatalogAsync();
         var planner = new TagPlanner(bench.Index, bench.Cache, Options.Create(o), NullLogger<TagPlanner>.Instance);
         var data = new TrainingData(bench.Index, bench.Cache, planner, Options.Create(o), new ConfigurationBuilder().Build());
         var sets = bench.Pools.Values.Select(p => new JudgedSet(p.Set.Name, p.Set.Query,
             p.Set.Judgments.ToDictionary(j => j.DocumentId, j => j.Relevance, StringComparer.Ordinal), p.Set.UpdatedAt)).ToList();
         var started = Stopwatch.GetTimestamp();
-        var unknown = holdOut?.Where(t => !bench.Tags.Contains(t, StringComparer.Ordinal)).ToList() ?? [];
-        if (unknown.Count > 0 || holdOut?.Count >= bench.Tags.Count)
-        {
-            throw new CommandLineException(unknown.Count > 0
-                ? $"bench train: --hold-out names tags the judgments do not have: {string.Join(", ", unknown)} (they have {string.Join(", ", bench.Tags)})."
-                : "bench train: --hold-out must leave at least one tag to train on.");
-        }
-
-        var scored = holdOut ?? bench.Tags;
-        var folds = holdOut is null ? bench.Tags.Select(t => (IReadOnlyList<string>)[t]).ToList() : [holdOut];
         var features = (await data.BuildAsync(bench.Scorer, sets, seed, _ => { }, ct)).ToDictionary(f => f.Set, StringComparer.Ordinal);
         var featureSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var byDefault = await EvaluateAsync(o, null);
@@ -79,8 +70,35 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, bool
         var headroom = scored.Average(t => FusionTrainer.Ndcg(features[$"dev-{t}"], CoordinateAscent.Fit([features[$"dev-{t}"]], prior, 0, ct)));
         notes.Add(string.Create(CultureInfo.InvariantCulture, $"Headroom, not a held-out figure: coordinate ascent fitted on each tag's own set (min gain 0) reaches a mean NDCG@10 of {headroom:F3} on it; the tags want different weights."));
         var all = FusionTrainer.Train(TrainingSets(features, bench.Tags), null, seed, prior, ct);
-        Print(output, scored, [("default (untrained)", byDefault), .. Learners.Select(l => (l.Label, rows[l.Label]))], notes, all, featureSeconds, fitSeconds, folds.Count);
+        Print(output, scored, [("default (untrained)", byDefault), .. Learners.Select(l => (RowLabel(l.Label), rows[l.Label]))], notes, all, featureSeconds, fitSeconds, folds.Count);
     }
+
+    /// <summary>
+    /// The tags scored and the folds: one per tag (leave-one-tag-out), or with <c>--hold-out</c> one fold of
+    /// those tags (matched without case, in the judgments' spelling). Checked before the catalog is embedded.
+    /// </summary>
+    private (IReadOnlyList<string> Scored, List<IReadOnlyList<string>> Folds) Folds()
+    {
+        if (holdOut is null)
+        {
+            return (bench.Tags, [.. bench.Tags.Select(t => (IReadOnlyList<string>)[t])]);
+        }
+
+        var known = holdOut.Select(t => bench.Tags.FirstOrDefault(k => string.Equals(k, t, StringComparison.OrdinalIgnoreCase))).ToList();
+        var unknown = holdOut.Where((_, i) => known[i] is null).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new CommandLineException($"bench train: --hold-out names tags the judgments do not have: {string.Join(", ", unknown)} (they have {string.Join(", ", bench.Tags)}).");
+        }
+
+        var scored = known.Select(k => k!).Distinct(StringComparer.Ordinal).ToList();
+        return scored.Count < bench.Tags.Count
+            ? (scored, [scored])
+            : throw new CommandLineException("bench train: --hold-out must leave at least one tag to train on.");
+    }
+
+    /// <summary>A learner row's label: "leave-one-tag-out", or with <c>--hold-out</c> "held out" (the learner choice inside stays leave-one-tag-out).</summary>
+    private string RowLabel(string label) => holdOut is null ? label : label.Replace(", leave-one-tag-out (", ", held out (", StringComparison.Ordinal).Replace("), leave-one-tag-out", "), held out", StringComparison.Ordinal);
 
     /// <summary>The tags' whole-catalog sets, and with <c>withFamily</c> their Family sets where they have one.</summary>
     private List<SetFeatures> TrainingSets(Dictionary<string, SetFeatures> features, IEnumerable<string> tags) =>
@@ -125,8 +143,10 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, bool
         int folds)
     {
         var inv = CultureInfo.InvariantCulture;
-        output.WriteLine(bench.Describe + (withFamily ? "; each fold trains on the other tags' whole-catalog and Family sets" : "; each fold trains on the other tags' whole-catalog sets")
-            + (holdOut is null ? "" : $"; one fold: scored on {string.Join(", ", holdOut)}, trained on the other {bench.Tags.Count - holdOut.Count} tags"));
+        var sets = withFamily ? "whole-catalog and Family sets" : "whole-catalog sets";
+        output.WriteLine(bench.Describe + (holdOut is null
+            ? $"; each fold trains on the other tags' {sets}"
+            : $"; one fold: trained on the other {bench.Tags.Count - scored.Count} tags' {sets}, scored on {string.Join(", ", scored)}"));
         output.WriteLine();
         bool Scored(string set) => scored.Any(t => set == $"dev-{t}-family");
         output.WriteLine($"| row | {string.Join(" | ", scored)} | mean | mean Family | unjudged@10 |");

@@ -52,7 +52,7 @@ public sealed class BenchCommandErrorTests : IDisposable
             stdout, stderr, CancellationToken.None);
 
         Assert.Equal(AppCommand.UsageExitCode, code);
-        Assert.StartsWith("error: bench train: --hold-out names tags the judgments do not have: wizards (they have basketball, christmas)", stderr.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("error: bench train: --hold-out names tags the judgments do not have: Wizards (they have basketball, christmas)", stderr.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr.ToString(), StringComparison.Ordinal);
     }
 
