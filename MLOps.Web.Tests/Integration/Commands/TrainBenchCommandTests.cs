@@ -9,24 +9,12 @@ namespace MLOps.Web.Tests.Integration.Commands;
 /// </summary>
 public sealed class TrainBenchCommandTests : IDisposable
 {
-    private static readonly string[] Movies =
-    [
-        """{"id":"1","title":"Tax Season","overview":"An accountant audits a firm's ledgers during tax season.","genres":["Drama"]}""",
-        """{"id":"2","title":"Salt and Steel","overview":"Pirates board a merchant ship and hunt for buried treasure.","genres":["Adventure"]}""",
-        """{"id":"3","title":"The Quiet Office","overview":"Two clerks compete for a promotion in an insurance office.","genres":["Comedy"]}""",
-        """{"id":"4","title":"Jolly Roger Kids","overview":"Children sail with a crew of friendly pirates looking for a lost island.","genres":["Family","Adventure"]}""",
-        """{"id":"5","title":"Spreadsheets","overview":"A bookkeeper discovers an error in the quarterly report at the office.","genres":["Drama"]}""",
-        """{"id":"6","title":"Buccaneer Queen","overview":"A captain of cutthroat buccaneers raids galleons on the high seas.","genres":["Action"]}""",
-        """{"id":"7","title":"Garden Club","overview":"Retired neighbours enter a flower show.","genres":["Family","Comedy"]}""",
-        """{"id":"8","title":"Form 27B","overview":"A civil servant files a form in triplicate.","genres":["Comedy"]}""",
-    ];
-
     private readonly string _dir = Directory.CreateTempSubdirectory("mlops-bench-train-").FullName;
 
     [Fact]
     public async Task A_hold_out_run_trains_on_the_other_tags_and_scores_only_the_held_out_ones()
     {
-        var (code, stdout, stderr) = await RunAsync(("pirates", "2,3\n4,3\n6,3\n1,0\n3,0\n"), ("office", "3,3\n5,3\n8,2\n2,0\n6,0\n"));
+        var (code, stdout, stderr) = await RunAsync(("pirates", "2,3\n4,3\n6,3\n1,0\n3,0\n"), ("office", "3,3\n1,2\n11,2\n2,0\n6,0\n"));
 
         Assert.True(code == 0, stderr);
         Assert.Contains("one fold: trained on the other 1 tags' whole-catalog sets, scored on pirates", stdout, StringComparison.Ordinal);
@@ -52,7 +40,7 @@ public sealed class TrainBenchCommandTests : IDisposable
     private async Task<(int Code, string Stdout, string Stderr)> RunAsync(params (string Tag, string Rows)[] judgments)
     {
         var catalog = Path.Combine(_dir, "movies.jsonl");
-        await File.WriteAllLinesAsync(catalog, Movies);
+        await File.WriteAllLinesAsync(catalog, CommandCatalogs.PiratesAndClerks);
         var folder = Directory.CreateDirectory(Path.Combine(_dir, "judgments")).FullName;
         foreach (var (tag, rows) in judgments)
         {
