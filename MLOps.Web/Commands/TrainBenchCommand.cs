@@ -41,7 +41,7 @@ public sealed record TrainBenchCommand(RelevanceBenchOptions Options, int Seed, 
             return null;
         }
 
-        var tags = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var tags = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         return tags.Count > 0 ? tags : throw new CommandLineException("bench train: option --hold-out needs tags, e.g. --hold-out baseball,dance.");
     }
 

@@ -97,19 +97,19 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, bool
             : throw new CommandLineException("bench train: --hold-out must leave at least one tag to train on.");
     }
 
-    /// <summary>A learner row's label: "leave-one-tag-out", or with <c>--hold-out</c> "held out" (the learner choice inside stays leave-one-tag-out).</summary>
-    private string RowLabel(string label) => holdOut is null ? label : label.Replace(", leave-one-tag-out (", ", held out (", StringComparison.Ordinal).Replace("), leave-one-tag-out", "), held out", StringComparison.Ordinal);
+    /// <summary>A learner row's label: its template with "leave-one-tag-out", or with <c>--hold-out</c> "held out" (the learner choice inside stays leave-one-tag-out).</summary>
+    private string RowLabel(string template) => string.Format(CultureInfo.InvariantCulture, template, holdOut is null ? "leave-one-tag-out" : "held out");
 
     /// <summary>The tags' whole-catalog sets, and with <c>withFamily</c> their Family sets where they have one.</summary>
     private List<SetFeatures> TrainingSets(Dictionary<string, SetFeatures> features, IEnumerable<string> tags) =>
         [.. tags.SelectMany(t => withFamily && features.TryGetValue($"dev-{t}-family", out var family) ? [features[$"dev-{t}"], family] : new[] { features[$"dev-{t}"] })];
 
-    /// <summary>The rows: the product's trainer (learner chosen by nested leave-one-tag-out), and each learner alone at one setting.</summary>
+    /// <summary>The rows (label templates, {0} the fold mode): the product's trainer (learner chosen by nested leave-one-tag-out), and each learner alone at one setting.</summary>
     private static readonly IReadOnlyList<(string Label, FusionCandidate? Candidate)> Learners =
     [
-        ("trained, leave-one-tag-out (learner chosen by nested leave-one-tag-out)", null),
-        ("pairwise ranker alone (l2 0.1), leave-one-tag-out", new FusionCandidate(FusionTrainer.PairwiseLearner, 0.1, null)),
-        ("coordinate ascent alone (min gain 0.003), leave-one-tag-out", new FusionCandidate(FusionTrainer.AscentLearner, 0, 0.003)),
+        ("trained, {0} (learner chosen by nested leave-one-tag-out)", null),
+        ("pairwise ranker alone (l2 0.1), {0}", new FusionCandidate(FusionTrainer.PairwiseLearner, 0.1, null)),
+        ("coordinate ascent alone (min gain 0.003), {0}", new FusionCandidate(FusionTrainer.AscentLearner, 0, 0.003)),
     ];
 
     private static FittedFusion Fixed((double[] W, double Alpha, double Beta) fit, FusionCandidate c) =>
@@ -148,18 +148,18 @@ internal sealed class TrainingBenchmark(RelevanceBenchmark bench, int seed, bool
             ? $"; each fold trains on the other tags' {sets}"
             : $"; one fold: trained on the other {bench.Tags.Count - scored.Count} tags' {sets}, scored on {string.Join(", ", scored)}"));
         output.WriteLine();
-        bool Scored(string set) => scored.Any(t => set == $"dev-{t}-family");
+        bool ScoredFamily(string set) => scored.Any(t => set == $"dev-{t}-family");
         output.WriteLine($"| row | {string.Join(" | ", scored)} | mean | mean Family | unjudged@10 |");
         output.WriteLine($"|---|{string.Concat(scored.Select(_ => "---|"))}---|---|---|");
         foreach (var (label, rows) in table)
         {
             var whole = scored.Select(t => rows[$"dev-{t}"].Ndcg).ToList();
-            var family = rows.Where(r => Scored(r.Key)).Select(r => r.Value.Ndcg).ToList();
+            var family = rows.Where(r => ScoredFamily(r.Key)).Select(r => r.Value.Ndcg).ToList();
             var unjudged = scored.Average(t => rows[$"dev-{t}"].Unjudged);
             output.WriteLine(string.Create(inv, $"| {label} | {string.Join(" | ", whole.Select(v => v.ToString("F3", inv)))} | {whole.Average():F3} | {(family.Count == 0 ? 0 : family.Average()):F3} ({family.Count}) | {unjudged:F1} |"));
         }
 
-        var familySets = table[0].Rows.Keys.Where(Scored).Order(StringComparer.Ordinal).ToList();
+        var familySets = table[0].Rows.Keys.Where(ScoredFamily).Order(StringComparer.Ordinal).ToList();
         output.WriteLine();
         output.WriteLine($"| genre=Family | {string.Join(" | ", familySets)} |");
         output.WriteLine($"|---|{string.Concat(familySets.Select(_ => "---|"))}");
