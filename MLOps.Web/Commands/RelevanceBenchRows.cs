@@ -21,7 +21,7 @@ internal static class RelevanceBenchRows
     /// <summary>A row: a lexical baseline (<paramref name="Bm25"/>: product or title1) or a pipeline configuration.</summary>
     private sealed record Row(string Name, Action<RelevanceOptions>? Configure = null, string? Bm25 = null, params string[] Groups);
 
-    private sealed record Measured(Row Row, Dictionary<string, (double Ndcg, int Unjudged)> Sets, (double PlanMs, double ChunkMsPer1000)? Cost);
+    private sealed record Measured(Row Row, Dictionary<string, (double Ndcg, int Unjudged)> Sets, (double PlanMs, double ChunkMsPer1000, IReadOnlyList<TagPlan> Plans)? Cost);
 
     private static IEnumerable<Row> Parts() =>
     [
@@ -35,6 +35,7 @@ internal static class RelevanceBenchRows
         new("the research harness's default (saturated BM25)", Previous, null, FeedbackByLexical),
         new("default + template ensemble (5 templates)", o => o.Templates = Ensemble),
         new("default without expansion", o => o.MorphologicalVariants = false),
+        new("default without the variant frequency check (ratio 0)", o => o.VariantFrequencyRatio = 0),
     ];
 
     private static IEnumerable<Row> Experiments() =>
@@ -90,6 +91,8 @@ internal static class RelevanceBenchRows
         await PrintTableAsync(bench, measured);
         await o.WriteLineAsync();
         await PrintFamilyTableAsync(bench, measured);
+        await o.WriteLineAsync();
+        await PrintExpansionsAsync(bench, measured.Single(m => m.Row.Groups.Contains(Default)));
         if (experiments)
         {
             await o.WriteLineAsync();
@@ -137,6 +140,18 @@ internal static class RelevanceBenchRows
         {
             await o.WriteLineAsync($"| {m.Row.Name} | {string.Join(" | ", family.Select(f => F(m.Sets[f].Ndcg)))} |");
         }
+    }
+
+    /// <summary>The default's core query per tag: the variants it searched and those the frequency check left out.</summary>
+    private static async Task PrintExpansionsAsync(RelevanceBenchmark bench, Measured m)
+    {
+        var tags = m.Cost!.Value.Plans.Select(p =>
+        {
+            var searched = p.LexicalQuery.Skip(1).Select(t => "+" + t.Text);
+            var left = p.RejectedVariants.Select(v => string.Create(CultureInfo.InvariantCulture, $"−{v.Text} ({v.Documents} documents)"));
+            return $"{p.Tag} {string.Join(' ', searched.Concat(left))}".TrimEnd();
+        });
+        await bench.Output.WriteLineAsync($"default's expansions (+ searched, − left out by the variant frequency check): {string.Join("; ", tags)}");
     }
 
     /// <summary>For each experiment group: leave-one-tag-out selection between the default and the group's rows.</summary>

@@ -127,9 +127,10 @@ internal sealed class RelevanceBenchmark : IAsyncDisposable
 
     /// <summary>
     /// Plan cost per tag (ms: every tag planned in one request, as a run plans them, so the statistics
-    /// sample is read once) and chunk cost per 1,000 documents (ms: the chunk math on cached embeddings).
+    /// sample is read once) and chunk cost per 1,000 documents (ms: the chunk math on cached embeddings),
+    /// and the plans (what each tag searched).
     /// </summary>
-    public async Task<(double PlanMs, double ChunkMsPer1000)> CostAsync(RelevanceOptions options)
+    public async Task<(double PlanMs, double ChunkMsPer1000, IReadOnlyList<TagPlan> Plans)> CostAsync(RelevanceOptions options)
     {
         var all = Pools.Values.First(p => p.Set.Query.Genre is null);
         var vectors = (await CachedEmbeddings.GetAsync(Scorer, _cache, [.. all.Documents.Select(d => d.ClassificationText)], _ct)).Vectors;
@@ -146,7 +147,7 @@ internal sealed class RelevanceBenchmark : IAsyncDisposable
         }
 
         var chunk = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        return (planned.Milliseconds / Tags.Count, chunk / Tags.Count / vectors.Length * 1000);
+        return (planned.Milliseconds / Tags.Count, chunk / Tags.Count / vectors.Length * 1000, planned.Plans);
     }
 
     /// <summary>Every document's fused evidence (before the sigmoid) for every tag, in catalog order, as the chunks compute it.</summary>

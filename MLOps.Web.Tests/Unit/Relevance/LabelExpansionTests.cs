@@ -32,7 +32,10 @@ public sealed class LabelExpansionTests
     [InlineData("life", new[] { "life", "lifes" })]
     [InlineData("leaf", new[] { "leaf", "leafs" })]
     [InlineData("caves", new[] { "caves", "cave" })]
-    [InlineData("hackers", new[] { "hackers", "hacker" })]
+    [InlineData("hackers", new[] { "hackers", "hacker", "hacking" })]
+    [InlineData("runners", new[] { "runners", "runner", "running" })]
+    [InlineData("lovers", new[] { "lovers", "lover", "loving" })] // the planner's frequency check leaves "loving" (stem "love") out where it matches too much
+    [InlineData("users", new[] { "users", "user" })] // too short for -ers -> -ing
     public void Morphological_variants_follow_the_rules(string word, string[] expected) =>
         Assert.Equal(expected, LabelExpansion.MorphVariants(word));
 
@@ -70,5 +73,40 @@ public sealed class LabelExpansionTests
         Assert.Equal([new WeightedText("bank robbery", 0.5f)], stream);
         Assert.Empty(LabelExpansion.StreamTexts(["#BankRobbery"], core, 0f));
         Assert.Empty(LabelExpansion.StreamTexts(null, core, 0.5f));
+    }
+
+    [Theory]
+    [InlineData("boxing", new[] { "boxer", "boxers" })]
+    [InlineData("running", new[] { "runner", "runners", "runer" })]
+    [InlineData("hackers", new[] { "hacking" })]
+    [InlineData("spies", new string[0])] // an inflection ("spy") is another form of the word, not another word
+    [InlineData("wolves", new string[0])]
+    public void Derivations_are_the_ing_and_er_forms(string word, string[] expected) =>
+        Assert.Equal(expected, LabelExpansion.Derivations(word));
+
+    private static readonly IReadOnlyList<WeightedText> Lovers = [new("lovers", 1f), new("lover boy", 1f), new("loving", 1f), new("lovely", 1f)];
+
+    [Fact]
+    public void The_frequency_check_drops_a_checked_variant_beyond_the_ratio_of_the_words_matches_and_keeps_the_rest()
+    {
+        var (kept, rejected) = LabelExpansion.WithinFrequency(Lovers, 64, new Dictionary<string, long> { ["loving"] = 500, ["lovely"] = 256 }, 4);
+
+        Assert.Equal([Lovers[0], Lovers[1], Lovers[3]], kept); // "lover boy" is not checked; 256 = 4 × 64 is still within
+        Assert.Equal([new VariantCount("loving", 500)], rejected);
+    }
+
+    [Fact]
+    public void The_tag_words_always_stay_and_count_as_one_document_when_they_match_none()
+    {
+        var (kept, rejected) = LabelExpansion.WithinFrequency(Lovers, 0, new Dictionary<string, long> { ["lovers"] = 99, ["loving"] = 4, ["lovely"] = 5 }, 4);
+
+        Assert.Equal([Lovers[0], Lovers[1], Lovers[2]], kept);
+        Assert.Equal([new VariantCount("lovely", 5)], rejected);
+    }
+
+    [Fact]
+    public void Ratio_zero_keeps_every_text()
+    {
+        Assert.Equal(Lovers, LabelExpansion.WithinFrequency(Lovers, 1, new Dictionary<string, long> { ["loving"] = 1000 }, 0).Kept);
     }
 }

@@ -68,7 +68,7 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
     {
         var o = c.Options;
         var (texts, h0) = await HypothesisAsync(c, tag, ct);
-        var core = LabelExpansion.CoreTexts(LabelExpansion.Words(tag.Label, o.SplitWords), o.MorphologicalVariants);
+        var (core, rejected) = await CheckedCoreAsync(tag, o, ct);
         var stream = o.StreamVariants ? LabelExpansion.StreamTexts(tag.StreamVariants, core, (float)o.StreamVariantWeight) : [];
         var coreHits = core.Count == 0 ? new LexicalResult([], 0) : await index.LexicalSearchAsync(core, o.LexicalTopN, LexicalFields.All, ct);
         var allHits = stream.Count == 0 ? coreHits : await index.LexicalSearchAsync([.. core, .. stream], o.LexicalTopN, LexicalFields.All, ct);
@@ -87,7 +87,7 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
             Tag = tag.Tag, Label = tag.Label, Field = tag.Field, Fusion = c.FirstPass, Hypothesis = h0, Hypotheses = texts,
             Lexical = lexical, CoreMatches = coreMatches, TitleMatches = [.. titleHits.Hits.Select(h => h.Id)], LexicalMatches = coreHits.Total,
             Bm25Median = PlanMath.Median(scores), Bm25Max = scores.Count == 0 ? 0f : scores.Max(),
-            CatalogSize = c.Request.DocumentIds.Count, LexicalQuery = [.. core, .. stream], Feedback = o.Feedback,
+            CatalogSize = c.Request.DocumentIds.Count, LexicalQuery = [.. core, .. stream], RejectedVariants = rejected, Feedback = o.Feedback,
         };
         draft = WithStatistics(c, draft, h0);
         if (o.Feedback == FeedbackMethod.Off)
@@ -97,6 +97,38 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
 
         var (h, top) = Feedback(c, draft, coreMatches);
         return WithStatistics(c, draft with { FeedbackDocuments = top, Fusion = c.Fusion }, h);
+    }
+
+    /// <summary>
+    /// The tag's core texts (its words and morphological variants) and the derived variants left out because
+    /// the catalog says they match too much (<see cref="LabelExpansion.WithinFrequency"/>): one count for the
+    /// words and one per derived variant; inflections are not counted.
+    /// </summary>
+    private async Task<(IReadOnlyList<WeightedText> Core, IReadOnlyList<VariantCount> Rejected)> CheckedCoreAsync(TagToPlan tag, RelevanceOptions o, CancellationToken ct)
+    {
+        var words = LabelExpansion.Words(tag.Label, o.SplitWords);
+        var core = LabelExpansion.CoreTexts(words, o.MorphologicalVariants);
+        var derived = core.Skip(1).Where(t => words.Any(w => LabelExpansion.Derivations(w).Contains(t.Text, StringComparer.Ordinal))).ToList();
+        if (o.VariantFrequencyRatio <= 0 || derived.Count == 0)
+        {
+            return (core, []);
+        }
+
+        async Task<long> CountAsync(WeightedText text) => (await index.LexicalSearchAsync([text], 1, LexicalFields.All, ct)).Total;
+        var wordDocuments = await CountAsync(core[0]);
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var text in derived)
+        {
+            counts[text.Text] = await CountAsync(text);
+        }
+
+        var (kept, rejected) = LabelExpansion.WithinFrequency(core, wordDocuments, counts, o.VariantFrequencyRatio);
+        foreach (var variant in rejected)
+        {
+            LogVariantRejected(logger, tag.Tag, variant.Text, variant.Documents, wordDocuments, o.VariantFrequencyRatio);
+        }
+
+        return (kept, rejected);
     }
 
     /// <summary>Each template filled with the label (the model's query prefix included), embedded in one batch, averaged.</summary>
@@ -143,4 +175,9 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
     [LoggerMessage(EventId = 7001, Level = LogLevel.Information,
         Message = "Planned tag {Tag}: {Hits} lexical hits kept of {Matches} matches, feedback from {Feedback} documents, cosine mean {Mean:F4} sd {Std:F4}, in {Milliseconds:F1} ms")]
     private static partial void LogPlanned(ILogger logger, string tag, int hits, long matches, int feedback, float mean, float std, double milliseconds);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Information,
+        Message = "Tag {Tag}: variant '{Variant}' left out of the lexical query; it matches {Documents} documents, the tag's words {WordDocuments} (ratio limit {Ratio})")]
+    private static partial void LogVariantRejected(ILogger logger, string tag, string variant, long documents, long wordDocuments, double ratio);
+
 }

@@ -49,7 +49,9 @@ public static class LabelExpansion
     /// "s"; another final -s is dropped, else -s / -es / -ies is added; the irregular -f / -fe plurals of
     /// <see cref="FPlurals"/> both ways, matched as word endings ("werewolves" and "werewolf" each give the
     /// other, "housewives" -> "housewife"); -ing -> -er and -ers (and the undoubled -er: "boxing" -> "boxer",
-    /// "running" -> "runner", "runer"). The word itself comes first.
+    /// "running" -> "runner", "runer"); -ers -> -ing ("hackers" -> "hacking"); the last two are the
+    /// <see cref="Derivations"/>, which the planner keeps only where the catalog allows (<see cref="WithinFrequency"/>).
+    /// The word itself comes first.
     /// </summary>
     public static IReadOnlyList<string> MorphVariants(string word)
     {
@@ -75,18 +77,74 @@ public static class LabelExpansion
             else if (w.EndsWith(singular, StringComparison.Ordinal)) { Add(w[..^singular.Length] + plural); }
         }
 
-        if (w.EndsWith("ing", StringComparison.Ordinal) && w.Length > 5)
+        foreach (var derived in Derivations(w))
         {
-            var stem = w[..^3];
-            Add(stem + "er");
-            Add(stem + "ers");
-            if (stem.Length > 2 && stem[^1] == stem[^2])
-            {
-                Add(stem[..^1] + "er");
-            }
+            Add(derived);
         }
 
         return v;
+    }
+
+    /// <summary>
+    /// The derivational variants of one word (another word, not another form of it): -ing -> -er and -ers,
+    /// and the undoubled -er ("boxing" -> "boxer", "boxers"; "running" -> "runner", "runners", "runer");
+    /// -ers -> -ing ("hackers" -> "hacking"). Unlike a plural, a derived word can mean something else
+    /// ("lovers" -> "loving", stemmed to "love"), so the planner checks these against the catalog (<see cref="WithinFrequency"/>).
+    /// </summary>
+    public static IReadOnlyList<string> Derivations(string word)
+    {
+        var w = word.ToLowerInvariant();
+        var v = new List<string>();
+        if (w.EndsWith("ing", StringComparison.Ordinal) && w.Length > 5)
+        {
+            var stem = w[..^3];
+            v.Add(stem + "er");
+            v.Add(stem + "ers");
+            if (stem.Length > 2 && stem[^1] == stem[^2])
+            {
+                v.Add(stem[..^1] + "er");
+            }
+        }
+
+        if (w.EndsWith("ers", StringComparison.Ordinal) && w.Length > 5)
+        {
+            v.Add(w[..^3] + "ing");
+        }
+
+        return v;
+    }
+
+    /// <summary>
+    /// The core texts the catalog allows: the tag's words and every inflection always stay; a derived
+    /// variant (<paramref name="checkedDocuments"/>: how many documents each one matches) stays when it
+    /// matches at most <paramref name="ratio"/> times the documents the words match (<paramref name="wordDocuments"/>,
+    /// at least one counted). At ratio 4, "hacking" (2) for "hackers" (8) stays and "loving" (the stem
+    /// "love", ~500) for "lovers" (64) does not. Ratio 0 keeps every text.
+    /// </summary>
+    public static (IReadOnlyList<WeightedText> Kept, IReadOnlyList<VariantCount> Rejected) WithinFrequency(
+        IReadOnlyList<WeightedText> core, long wordDocuments, IReadOnlyDictionary<string, long> checkedDocuments, double ratio)
+    {
+        if (ratio <= 0)
+        {
+            return (core, []);
+        }
+
+        var limit = ratio * Math.Max(1, wordDocuments);
+        var kept = new List<WeightedText>();
+        var rejected = new List<VariantCount>();
+        for (var i = 0; i < core.Count; i++)
+        {
+            if (i > 0 && checkedDocuments.TryGetValue(core[i].Text, out var documents) && documents > limit)
+            {
+                rejected.Add(new VariantCount(core[i].Text, documents));
+            }
+            else
+            {
+                kept.Add(core[i]);
+            }
+        }
+
+        return (kept, rejected);
     }
 
     /// <summary>The core texts: the words at weight 1, then each variant whose stem no earlier text has, at weight 1.</summary>
@@ -154,3 +212,6 @@ public static class LabelExpansion
         : w.EndsWith('s') || w.EndsWith('x') || w.EndsWith("ch", StringComparison.Ordinal) ? w + "es"
         : w + "s";
 }
+
+/// <summary>A morphological variant and how many catalog documents it matched (recorded when the planner left it out).</summary>
+public sealed record VariantCount(string Text, long Documents);

@@ -73,6 +73,13 @@ public sealed class RelevanceOptions
     /// <summary>Add morphological variants whose stem is new (boxing -> boxer) to the lexical query.</summary>
     public bool MorphologicalVariants { get; set; } = true;
 
+    /// <summary>
+    /// A morphological variant joins the lexical query only when it matches at most this many times the
+    /// documents the tag's own words match (0 = no check). It keeps a variant whose stem means something
+    /// else out: "lovers" -> "loving" is analysed to "love" and matches ~8 times what "lovers" does.
+    /// </summary>
+    public double VariantFrequencyRatio { get; set; } = 4;
+
     /// <summary>Add the variants seen with the tag in the stream to the lexical query (kept out of the match test).</summary>
     public bool StreamVariants { get; set; } = true;
 
@@ -117,6 +124,7 @@ public sealed class RelevanceOptions
         Range(nameof(FeedbackWeight), FeedbackWeight, 0, 100);
         Range(nameof(SelfTrainingShrinkage), SelfTrainingShrinkage, 0.001, 1);
         Range(nameof(StreamVariantWeight), StreamVariantWeight, 0, 10);
+        Range(nameof(VariantFrequencyRatio), VariantFrequencyRatio, 0, 1000);
         Range(nameof(SampleEvery), SampleEvery, 1, 1000);
         Range(nameof(MinimumSample), MinimumSample, 1, 1_000_000);
         Range(nameof(LexicalTopN), LexicalTopN, 1, 10_000);

@@ -48,6 +48,9 @@ public sealed record TagPlan
 
     public IReadOnlyList<WeightedText> LexicalQuery { get; init; } = [];
 
+    /// <summary>Morphological variants left out of the query because they match too many documents (<see cref="RelevanceOptions.VariantFrequencyRatio"/>).</summary>
+    public IReadOnlyList<VariantCount> RejectedVariants { get; init; } = [];
+
     public FeedbackMethod Feedback { get; init; }
 
     /// <summary>The first-pass documents the feedback learned from, best first.</summary>
@@ -117,7 +120,13 @@ public sealed record TagPlanSummary(
     double Beta,
     bool ModelCalibration)
 {
+    /// <summary>Morphological variants left out of <see cref="LexicalQuery"/> because they match too many documents.</summary>
+    public IReadOnlyList<VariantCount> RejectedVariants { get; init; } = [];
+
     public static TagPlanSummary Of(TagPlan p) => new(
         p.Tag, p.Field, p.Hypotheses, p.LexicalQuery, p.Lexical.Count, p.LexicalMatches, p.Bm25Median, p.Feedback.ToString(),
-        p.FeedbackDocuments, p.Mean, p.Std, p.SampleSize, p.Fusion.Weights, p.Fusion.Alpha, p.Fusion.Beta, p.Fusion.ModelCalibration);
+        p.FeedbackDocuments, p.Mean, p.Std, p.SampleSize, p.Fusion.Weights, p.Fusion.Alpha, p.Fusion.Beta, p.Fusion.ModelCalibration)
+    {
+        RejectedVariants = p.RejectedVariants,
+    };
 }
