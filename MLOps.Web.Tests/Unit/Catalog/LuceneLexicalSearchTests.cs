@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using MLOps.Web.Infrastructure.Lucene;
 using MLOps.Web.Shared.Catalog;
 using MLOps.Web.Tests.Support;
@@ -8,23 +7,18 @@ namespace MLOps.Web.Tests.Unit.Catalog;
 /// <summary>The lexical evidence query on a real Lucene index in a temp folder.</summary>
 public sealed class LuceneLexicalSearchTests : IDisposable
 {
-    private readonly string _path = TempDirectory.Create("lucene-lexical");
-    private readonly LuceneCatalogIndex _index;
+    private readonly TempLuceneIndex _lucene = new("lucene-lexical");
 
-    public LuceneLexicalSearchTests() => _index = new LuceneCatalogIndex(_path, NullLogger<LuceneCatalogIndex>.Instance);
+    private LuceneCatalogIndex Index => _lucene.Index;
 
-    public void Dispose()
-    {
-        _index.Dispose();
-        Directory.Delete(_path, recursive: true);
-    }
+    public void Dispose() => _lucene.Dispose();
 
     private static CatalogDocument Doc(string id, string title, string overview, string? tagline = null) =>
         new() { Id = id, Title = title, Overview = overview, Tagline = tagline };
 
     private async Task IndexAsync()
     {
-        await _index.IndexAsync(
+        await Index.IndexAsync(
         [
             Doc("m1", "The Heist", "A crew plans one last heist of a casino vault.", "One last job."),
             Doc("m2", "Vault", "Robbers break into a bank; the heist goes wrong."),
@@ -40,10 +34,10 @@ public sealed class LuceneLexicalSearchTests : IDisposable
     public async Task A_text_scores_the_sum_of_its_words_bm25_over_title_overview_and_tagline_with_no_title_boost()
     {
         await IndexAsync();
-        var lexical = await _index.LexicalSearchAsync([new WeightedText("heist", 1f)], 100, LexicalFields.All, CancellationToken.None);
+        var lexical = await Index.LexicalSearchAsync([new WeightedText("heist", 1f)], 100, LexicalFields.All, CancellationToken.None);
 
         // The same fields queried one by one, unboosted (explicit fields take no boost in the q= syntax): the sum is the score.
-        var perField = await _index.SearchAsync(new SearchQuery { Text = "title:heist OR overview:heist OR tagline:heist", Size = 100 }, CancellationToken.None);
+        var perField = await Index.SearchAsync(new SearchQuery { Text = "title:heist OR overview:heist OR tagline:heist", Size = 100 }, CancellationToken.None);
         var expected = perField.Hits.ToDictionary(h => h.Document.Id, h => h.Score);
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), lexical.Hits.Select(h => h.Id).Order(StringComparer.Ordinal));
         Assert.All(lexical.Hits, h => Assert.Equal(expected[h.Id], h.Score, 5));
@@ -58,9 +52,9 @@ public sealed class LuceneLexicalSearchTests : IDisposable
     public async Task Weights_multiply_a_texts_score_and_texts_add_up()
     {
         await IndexAsync();
-        var one = (await _index.LexicalSearchAsync([new WeightedText("heist", 1f)], 100, LexicalFields.All, CancellationToken.None)).Hits.ToDictionary(h => h.Id, h => h.Score);
-        var vault = (await _index.LexicalSearchAsync([new WeightedText("vault", 1f)], 100, LexicalFields.All, CancellationToken.None)).Hits.ToDictionary(h => h.Id, h => h.Score);
-        var both = await _index.LexicalSearchAsync([new WeightedText("heist", 2f), new WeightedText("vault", 0.5f)], 100, LexicalFields.All, CancellationToken.None);
+        var one = (await Index.LexicalSearchAsync([new WeightedText("heist", 1f)], 100, LexicalFields.All, CancellationToken.None)).Hits.ToDictionary(h => h.Id, h => h.Score);
+        var vault = (await Index.LexicalSearchAsync([new WeightedText("vault", 1f)], 100, LexicalFields.All, CancellationToken.None)).Hits.ToDictionary(h => h.Id, h => h.Score);
+        var both = await Index.LexicalSearchAsync([new WeightedText("heist", 2f), new WeightedText("vault", 0.5f)], 100, LexicalFields.All, CancellationToken.None);
 
         Assert.All(both.Hits, h => Assert.Equal((2 * one.GetValueOrDefault(h.Id)) + (0.5f * vault.GetValueOrDefault(h.Id)), h.Score, 4));
         Assert.Contains(both.Hits, h => h.Id == "m2" && vault.ContainsKey("m2") && one.ContainsKey("m2"));
@@ -70,30 +64,30 @@ public sealed class LuceneLexicalSearchTests : IDisposable
     public async Task Top_cuts_the_hits_not_the_total_and_texts_without_words_match_nothing()
     {
         await IndexAsync();
-        var top2 = await _index.LexicalSearchAsync([new WeightedText("heist", 1f)], 2, LexicalFields.All, CancellationToken.None);
+        var top2 = await Index.LexicalSearchAsync([new WeightedText("heist", 1f)], 2, LexicalFields.All, CancellationToken.None);
         Assert.Equal(2, top2.Hits.Count);
         Assert.Equal(5, top2.Total);
 
-        var none = await _index.LexicalSearchAsync([new WeightedText("the of and", 1f), new WeightedText("heist", 0f), new WeightedText(" ", 1f)], 10, LexicalFields.All, CancellationToken.None);
+        var none = await Index.LexicalSearchAsync([new WeightedText("the of and", 1f), new WeightedText("heist", 0f), new WeightedText(" ", 1f)], 10, LexicalFields.All, CancellationToken.None);
         Assert.Empty(none.Hits);
         Assert.Equal(0, none.Total);
 
         // English stemming as in search: "boxing" also matches "boxes" and "Boxing" (the reason the pipeline adds "boxer").
-        var boxing = await _index.LexicalSearchAsync([new WeightedText("boxing", 1f)], 10, LexicalFields.All, CancellationToken.None);
+        var boxing = await Index.LexicalSearchAsync([new WeightedText("boxing", 1f)], 10, LexicalFields.All, CancellationToken.None);
         Assert.Equal(["m5"], boxing.Hits.Select(h => h.Id));
     }
     [Fact]
     public async Task Title_scope_matches_titles_alone_with_the_same_words()
     {
         await IndexAsync();
-        var title = await _index.LexicalSearchAsync([new WeightedText("heist", 1f)], 100, LexicalFields.Title, CancellationToken.None);
-        var all = await _index.LexicalSearchAsync([new WeightedText("heist", 1f)], 100, LexicalFields.All, CancellationToken.None);
+        var title = await Index.LexicalSearchAsync([new WeightedText("heist", 1f)], 100, LexicalFields.Title, CancellationToken.None);
+        var all = await Index.LexicalSearchAsync([new WeightedText("heist", 1f)], 100, LexicalFields.All, CancellationToken.None);
 
         // "The Heist" (m1) and "Heists" (m4) name a heist in the title; m2, b1 and b2 only in the overview.
         Assert.Equal(["m1", "m4"], title.Hits.Select(h => h.Id).Order(StringComparer.Ordinal));
         Assert.Equal(2, title.Total);
         Assert.Equal(5, all.Total);
-        var perField = (await _index.SearchAsync(new SearchQuery { Text = "title:heist", Size = 10 }, CancellationToken.None)).Hits.ToDictionary(h => h.Document.Id, h => h.Score);
+        var perField = (await Index.SearchAsync(new SearchQuery { Text = "title:heist", Size = 10 }, CancellationToken.None)).Hits.ToDictionary(h => h.Document.Id, h => h.Score);
         Assert.All(title.Hits, h => Assert.Equal(perField[h.Id], h.Score, 5));
     }
 }

@@ -15,16 +15,11 @@ namespace MLOps.Web.Tests.Unit.Relevance;
 /// </summary>
 public sealed class VariantFrequencyTests : IDisposable
 {
-    private readonly string _path = TempDirectory.Create("lucene-variants");
-    private readonly LuceneCatalogIndex _index;
+    private readonly TempLuceneIndex _lucene = new("lucene-variants");
 
-    public VariantFrequencyTests() => _index = new LuceneCatalogIndex(_path, NullLogger<LuceneCatalogIndex>.Instance);
+    private LuceneCatalogIndex Index => _lucene.Index;
 
-    public void Dispose()
-    {
-        _index.Dispose();
-        Directory.Delete(_path, recursive: true);
-    }
+    public void Dispose() => _lucene.Dispose();
 
     private async Task<TagPlan> PlanAsync(string tag, RelevanceOptions options)
     {
@@ -35,8 +30,8 @@ public sealed class VariantFrequencyTests : IDisposable
             new() { Id = "k2", Title = "Breach", Overview = "A teenager is hacking the school's grades." },
             .. Enumerable.Range(0, 12).Select(i => new CatalogDocument { Id = $"f{i:D2}", Title = $"Family {i}", Overview = "A family learns to love again after a loss." }),
         ];
-        await _index.IndexAsync(docs, CancellationToken.None);
-        var planner = new TagPlanner(_index, new MemoryEmbeddingCache(), Options.Create(options), NullLogger<TagPlanner>.Instance);
+        await Index.IndexAsync(docs, CancellationToken.None);
+        var planner = new TagPlanner(Index, new MemoryEmbeddingCache(), Options.Create(options), NullLogger<TagPlanner>.Instance);
         var request = new TagPlanRequest(new FakeEmbeddingScorer(), [new TagToPlan(tag, tag, "classification_" + tag)], [.. docs.Select(d => d.Id)], null);
         return (await planner.PlanAsync(request, CancellationToken.None)).Plans[0];
     }
