@@ -147,12 +147,14 @@ internal static class RelevanceBenchRows
     {
         var tags = m.Cost!.Value.Plans.Select(p =>
         {
-            var searched = p.LexicalQuery.Skip(1).Select(t => "+" + t.Text);
-            var left = p.RejectedVariants.Select(v => string.Create(CultureInfo.InvariantCulture, $"−{v.Text} ({v.Documents} documents)"));
+            var searched = p.LexicalQuery.Skip(1).Select(t => "+" + t.Text + Counts(p.VariantChecks.FirstOrDefault(v => v.Text == t.Text)));
+            var left = p.VariantChecks.Where(v => !v.Kept).Select(v => "−" + v.Text + Counts(v));
             return $"{p.Tag} {string.Join(' ', searched.Concat(left))}".TrimEnd();
         });
-        await bench.Output.WriteLineAsync($"default's expansions (+ searched, − left out by the variant frequency check): {string.Join("; ", tags)}");
+        await bench.Output.WriteLineAsync($"default's expansions (+ searched, − left out by the variant frequency check; checked: documents matched / the tag's words'): {string.Join("; ", tags)}");
     }
+
+    private static string Counts(VariantCheck? v) => v is null ? "" : string.Create(CultureInfo.InvariantCulture, $" ({v.Documents} / {v.WordDocuments})");
 
     /// <summary>For each experiment group: leave-one-tag-out selection between the default and the group's rows.</summary>
     private static async Task PrintSelectionsAsync(RelevanceBenchmark bench, List<Measured> rows)

@@ -89,19 +89,19 @@ public sealed class LabelExpansionTests
     [Fact]
     public void The_frequency_check_drops_a_checked_variant_beyond_the_ratio_of_the_words_matches_and_keeps_the_rest()
     {
-        var (kept, rejected) = LabelExpansion.WithinFrequency(Lovers, 64, new Dictionary<string, long> { ["loving"] = 500, ["lovely"] = 256 }, 4);
+        var (kept, checks) = LabelExpansion.WithinFrequency(Lovers, 64, new Dictionary<string, long> { ["loving"] = 500, ["lovely"] = 256 }, 4);
 
         Assert.Equal([Lovers[0], Lovers[1], Lovers[3]], kept); // "lover boy" is not checked; 256 = 4 × 64 is still within
-        Assert.Equal([new VariantCount("loving", 500)], rejected);
+        Assert.Equal([new VariantCheck("loving", 500, 64, Kept: false), new VariantCheck("lovely", 256, 64, Kept: true)], checks);
     }
 
     [Fact]
     public void The_tag_words_always_stay_and_count_as_one_document_when_they_match_none()
     {
-        var (kept, rejected) = LabelExpansion.WithinFrequency(Lovers, 0, new Dictionary<string, long> { ["lovers"] = 99, ["loving"] = 4, ["lovely"] = 5 }, 4);
+        var (kept, checks) = LabelExpansion.WithinFrequency(Lovers, 0, new Dictionary<string, long> { ["lovers"] = 99, ["loving"] = 4, ["lovely"] = 5 }, 4);
 
         Assert.Equal([Lovers[0], Lovers[1], Lovers[2]], kept);
-        Assert.Equal([new VariantCount("lovely", 5)], rejected);
+        Assert.Equal([new VariantCheck("loving", 4, 0, Kept: true), new VariantCheck("lovely", 5, 0, Kept: false)], checks);
     }
 
     [Fact]

@@ -42,9 +42,9 @@ public sealed class VariantFrequencyTests : IDisposable
         var plan = await PlanAsync("lovers", new RelevanceOptions());
 
         Assert.Equal(["lovers"], plan.LexicalQuery.Select(t => t.Text)); // "lover" has the same stem; "loving" is "love"
-        Assert.Equal([new VariantCount("loving", 12)], plan.RejectedVariants);
+        Assert.Equal([new VariantCheck("loving", 12, 1, Kept: false)], plan.VariantChecks);
         Assert.Equal(["l1"], plan.Lexical.Keys);
-        Assert.Equal([new VariantCount("loving", 12)], TagPlanSummary.Of(plan).RejectedVariants);
+        Assert.Equal(plan.VariantChecks, TagPlanSummary.Of(plan).VariantChecks);
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class VariantFrequencyTests : IDisposable
         var plan = await PlanAsync("lovers", new RelevanceOptions { VariantFrequencyRatio = 0 });
 
         Assert.Equal(["lovers", "loving"], plan.LexicalQuery.Select(t => t.Text));
-        Assert.Empty(plan.RejectedVariants);
+        Assert.Empty(plan.VariantChecks); // nothing was counted
         Assert.Equal(13, plan.Lexical.Count);
     }
 
@@ -63,7 +63,7 @@ public sealed class VariantFrequencyTests : IDisposable
         var plan = await PlanAsync("hackers", new RelevanceOptions());
 
         Assert.Equal(["hackers", "hacking"], plan.LexicalQuery.Select(t => t.Text));
-        Assert.Empty(plan.RejectedVariants);
+        Assert.Equal([new VariantCheck("hacking", 1, 1, Kept: true)], plan.VariantChecks);
         Assert.Equal(["k1", "k2"], plan.Lexical.Keys.Order(StringComparer.Ordinal));
         Assert.True(plan.IsMatch("k2"), "a core variant counts for the match test");
     }

@@ -68,7 +68,7 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
     {
         var o = c.Options;
         var (texts, h0) = await HypothesisAsync(c, tag, ct);
-        var (core, rejected) = await CheckedCoreAsync(tag, o, ct);
+        var (core, checks) = await CheckedCoreAsync(tag, o, ct);
         var stream = o.StreamVariants ? LabelExpansion.StreamTexts(tag.StreamVariants, core, (float)o.StreamVariantWeight) : [];
         var coreHits = core.Count == 0 ? new LexicalResult([], 0) : await index.LexicalSearchAsync(core, o.LexicalTopN, LexicalFields.All, ct);
         var allHits = stream.Count == 0 ? coreHits : await index.LexicalSearchAsync([.. core, .. stream], o.LexicalTopN, LexicalFields.All, ct);
@@ -87,7 +87,7 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
             Tag = tag.Tag, Label = tag.Label, Field = tag.Field, Fusion = c.FirstPass, Hypothesis = h0, Hypotheses = texts,
             Lexical = lexical, CoreMatches = coreMatches, TitleMatches = [.. titleHits.Hits.Select(h => h.Id)], LexicalMatches = coreHits.Total,
             Bm25Median = PlanMath.Median(scores), Bm25Max = scores.Count == 0 ? 0f : scores.Max(),
-            CatalogSize = c.Request.DocumentIds.Count, LexicalQuery = [.. core, .. stream], RejectedVariants = rejected, Feedback = o.Feedback,
+            CatalogSize = c.Request.DocumentIds.Count, LexicalQuery = [.. core, .. stream], VariantChecks = checks, Feedback = o.Feedback,
         };
         draft = WithStatistics(c, draft, h0);
         if (o.Feedback == FeedbackMethod.Off)
@@ -100,11 +100,11 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
     }
 
     /// <summary>
-    /// The tag's core texts (its words and morphological variants) and the derived variants left out because
-    /// the catalog says they match too much (<see cref="LabelExpansion.WithinFrequency"/>): one count for the
+    /// The tag's core texts (its words and morphological variants, less the derived ones the catalog says
+    /// match too much) and every check made (<see cref="LabelExpansion.WithinFrequency"/>): one count for the
     /// words and one per derived variant; inflections are not counted.
     /// </summary>
-    private async Task<(IReadOnlyList<WeightedText> Core, IReadOnlyList<VariantCount> Rejected)> CheckedCoreAsync(TagToPlan tag, RelevanceOptions o, CancellationToken ct)
+    private async Task<(IReadOnlyList<WeightedText> Core, IReadOnlyList<VariantCheck> Checks)> CheckedCoreAsync(TagToPlan tag, RelevanceOptions o, CancellationToken ct)
     {
         var words = LabelExpansion.Words(tag.Label, o.SplitWords);
         var core = LabelExpansion.CoreTexts(words, o.MorphologicalVariants);
@@ -122,13 +122,13 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
             counts[text.Text] = await CountAsync(text);
         }
 
-        var (kept, rejected) = LabelExpansion.WithinFrequency(core, wordDocuments, counts, o.VariantFrequencyRatio);
-        foreach (var variant in rejected)
+        var (kept, checks) = LabelExpansion.WithinFrequency(core, wordDocuments, counts, o.VariantFrequencyRatio);
+        foreach (var variant in checks.Where(v => !v.Kept))
         {
             LogVariantRejected(logger, tag.Tag, variant.Text, variant.Documents, wordDocuments, o.VariantFrequencyRatio);
         }
 
-        return (kept, rejected);
+        return (kept, checks);
     }
 
     /// <summary>Each template filled with the label (the model's query prefix included), embedded in one batch, averaged.</summary>

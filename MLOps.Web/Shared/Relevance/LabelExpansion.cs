@@ -121,7 +121,7 @@ public static class LabelExpansion
     /// at least one counted). At ratio 4, "hacking" (2) for "hackers" (8) stays and "loving" (the stem
     /// "love", ~500) for "lovers" (64) does not. Ratio 0 keeps every text.
     /// </summary>
-    public static (IReadOnlyList<WeightedText> Kept, IReadOnlyList<VariantCount> Rejected) WithinFrequency(
+    public static (IReadOnlyList<WeightedText> Kept, IReadOnlyList<VariantCheck> Checks) WithinFrequency(
         IReadOnlyList<WeightedText> core, long wordDocuments, IReadOnlyDictionary<string, long> checkedDocuments, double ratio)
     {
         if (ratio <= 0)
@@ -131,20 +131,24 @@ public static class LabelExpansion
 
         var limit = ratio * Math.Max(1, wordDocuments);
         var kept = new List<WeightedText>();
-        var rejected = new List<VariantCount>();
+        var checks = new List<VariantCheck>();
         for (var i = 0; i < core.Count; i++)
         {
-            if (i > 0 && checkedDocuments.TryGetValue(core[i].Text, out var documents) && documents > limit)
+            if (i == 0 || !checkedDocuments.TryGetValue(core[i].Text, out var documents))
             {
-                rejected.Add(new VariantCount(core[i].Text, documents));
+                kept.Add(core[i]);
+                continue;
             }
-            else
+
+            var within = documents <= limit;
+            checks.Add(new VariantCheck(core[i].Text, documents, wordDocuments, within));
+            if (within)
             {
                 kept.Add(core[i]);
             }
         }
 
-        return (kept, rejected);
+        return (kept, checks);
     }
 
     /// <summary>The core texts: the words at weight 1, then each variant whose stem no earlier text has, at weight 1.</summary>
@@ -213,5 +217,5 @@ public static class LabelExpansion
         : w + "s";
 }
 
-/// <summary>A morphological variant and how many catalog documents it matched (recorded when the planner left it out).</summary>
-public sealed record VariantCount(string Text, long Documents);
+/// <summary>A derived variant the planner checked: the documents it matches, those the tag's words match, and whether it joined the query.</summary>
+public sealed record VariantCheck(string Text, long Documents, long WordDocuments, bool Kept);

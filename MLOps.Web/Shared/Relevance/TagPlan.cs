@@ -48,8 +48,8 @@ public sealed record TagPlan
 
     public IReadOnlyList<WeightedText> LexicalQuery { get; init; } = [];
 
-    /// <summary>Morphological variants left out of the query because they match too many documents (<see cref="RelevanceOptions.VariantFrequencyRatio"/>).</summary>
-    public IReadOnlyList<VariantCount> RejectedVariants { get; init; } = [];
+    /// <summary>The derived variants checked against the catalog, kept or left out (<see cref="RelevanceOptions.VariantFrequencyRatio"/>).</summary>
+    public IReadOnlyList<VariantCheck> VariantChecks { get; init; } = [];
 
     public FeedbackMethod Feedback { get; init; }
 
@@ -120,13 +120,13 @@ public sealed record TagPlanSummary(
     double Beta,
     bool ModelCalibration)
 {
-    /// <summary>Morphological variants left out of <see cref="LexicalQuery"/> because they match too many documents.</summary>
-    public IReadOnlyList<VariantCount> RejectedVariants { get; init; } = [];
+    /// <summary>The derived variants checked against the catalog: kept in <see cref="LexicalQuery"/>, or left out because they match too many documents.</summary>
+    public IReadOnlyList<VariantCheck> VariantChecks { get; init; } = [];
 
     public static TagPlanSummary Of(TagPlan p) => new(
         p.Tag, p.Field, p.Hypotheses, p.LexicalQuery, p.Lexical.Count, p.LexicalMatches, p.Bm25Median, p.Feedback.ToString(),
         p.FeedbackDocuments, p.Mean, p.Std, p.SampleSize, p.Fusion.Weights, p.Fusion.Alpha, p.Fusion.Beta, p.Fusion.ModelCalibration)
     {
-        RejectedVariants = p.RejectedVariants,
+        VariantChecks = p.VariantChecks,
     };
 }
