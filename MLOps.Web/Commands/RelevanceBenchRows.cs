@@ -151,7 +151,7 @@ internal static class RelevanceBenchRows
             var left = p.VariantChecks.Where(v => !v.Kept).Select(v => "−" + v.Text + Counts(v));
             return $"{p.Tag} {string.Join(' ', searched.Concat(left))}".TrimEnd();
         });
-        await bench.Output.WriteLineAsync($"default's expansions (+ searched, − left out by the variant frequency check; checked: documents matched / the tag's words'): {string.Join("; ", tags)}");
+        await bench.Output.WriteLineAsync($"default's expansions (+ searched, − left out by the variant frequency check; checked: documents matched / its word's alone): {string.Join("; ", tags)}");
     }
 
     private static string Counts(VariantCheck? v) => v is null ? "" : string.Create(CultureInfo.InvariantCulture, $" ({v.Documents} / {v.WordDocuments})");

@@ -89,7 +89,7 @@ public sealed class LabelExpansionTests
     [Fact]
     public void The_frequency_check_drops_a_checked_variant_beyond_the_ratio_of_the_words_matches_and_keeps_the_rest()
     {
-        var (kept, checks) = LabelExpansion.WithinFrequency(Lovers, 64, new Dictionary<string, long> { ["loving"] = 500, ["lovely"] = 256 }, 4);
+        var (kept, checks) = LabelExpansion.WithinFrequency(Lovers, new Dictionary<string, (long, long)> { ["loving"] = (500, 64), ["lovely"] = (256, 64) }, 4);
 
         Assert.Equal([Lovers[0], Lovers[1], Lovers[3]], kept); // "lover boy" is not checked; 256 = 4 × 64 is still within
         Assert.Equal([new VariantCheck("loving", 500, 64, Kept: false), new VariantCheck("lovely", 256, 64, Kept: true)], checks);
@@ -98,7 +98,7 @@ public sealed class LabelExpansionTests
     [Fact]
     public void The_tag_words_always_stay_and_count_as_one_document_when_they_match_none()
     {
-        var (kept, checks) = LabelExpansion.WithinFrequency(Lovers, 0, new Dictionary<string, long> { ["lovers"] = 99, ["loving"] = 4, ["lovely"] = 5 }, 4);
+        var (kept, checks) = LabelExpansion.WithinFrequency(Lovers, new Dictionary<string, (long, long)> { ["lovers"] = (99, 0), ["loving"] = (4, 0), ["lovely"] = (5, 0) }, 4);
 
         Assert.Equal([Lovers[0], Lovers[1], Lovers[2]], kept);
         Assert.Equal([new VariantCheck("loving", 4, 0, Kept: true), new VariantCheck("lovely", 5, 0, Kept: false)], checks);
@@ -107,6 +107,26 @@ public sealed class LabelExpansionTests
     [Fact]
     public void Ratio_zero_keeps_every_text()
     {
-        Assert.Equal(Lovers, LabelExpansion.WithinFrequency(Lovers, 1, new Dictionary<string, long> { ["loving"] = 1000 }, 0).Kept);
+        Assert.Equal(Lovers, LabelExpansion.WithinFrequency(Lovers, new Dictionary<string, (long, long)> { ["loving"] = (1000, 1) }, 0).Kept);
+    }
+
+    [Fact]
+    public void Each_variant_is_measured_against_its_own_word()
+    {
+        var (kept, checks) = LabelExpansion.WithinFrequency(Lovers, new Dictionary<string, (long, long)> { ["loving"] = (483, 64), ["lovely"] = (30, 200) }, 4);
+
+        Assert.Equal([Lovers[0], Lovers[1], Lovers[3]], kept);
+        Assert.Equal([false, true], checks.Select(c => c.Kept));
+    }
+
+    [Theory]
+    [InlineData("runners", "run")]
+    [InlineData("run", "runners")]
+    public void A_variant_never_repeats_the_stem_of_another_word_whatever_the_word_order(string first, string second)
+    {
+        var texts = LabelExpansion.CoreTexts([first, second], variants: true).Select(t => t.Text).ToList();
+
+        Assert.DoesNotContain("running", texts); // stem "run", which the word "run" already searches
+        Assert.Contains("runner", LabelExpansion.Stems(string.Join(' ', texts)));
     }
 }

@@ -68,8 +68,10 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
     {
         var o = c.Options;
         var (texts, h0) = await HypothesisAsync(c, tag, ct);
-        var (core, checks) = await CheckedCoreAsync(tag, o, ct);
-        var stream = o.StreamVariants ? LabelExpansion.StreamTexts(tag.StreamVariants, core, (float)o.StreamVariantWeight) : [];
+        var (core, allCore, checks) = await CheckedCoreAsync(tag, o, ct);
+
+        // Stream variants are told every core stem, the left-out ones too, so the stream cannot bring a left-out variant back.
+        var stream = o.StreamVariants ? LabelExpansion.StreamTexts(tag.StreamVariants, allCore, (float)o.StreamVariantWeight) : [];
         var coreHits = core.Count == 0 ? new LexicalResult([], 0) : await index.LexicalSearchAsync(core, o.LexicalTopN, LexicalFields.All, ct);
         var allHits = stream.Count == 0 ? coreHits : await index.LexicalSearchAsync([.. core, .. stream], o.LexicalTopN, LexicalFields.All, ct);
         var titleHits = core.Count == 0 ? new LexicalResult([], 0) : await index.LexicalSearchAsync(core, o.LexicalTopN, LexicalFields.Title, ct);
@@ -101,34 +103,34 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
 
     /// <summary>
     /// The tag's core texts (its words and morphological variants, less the derived ones the catalog says
-    /// match too much) and every check made (<see cref="LabelExpansion.WithinFrequency"/>): one count for the
-    /// words and one per derived variant; inflections are not counted.
+    /// match too much), the core texts before the check, and every check made (<see cref="LabelExpansion.WithinFrequency"/>):
+    /// each derived variant is counted, and so is the word it was derived from, alone; inflections are not counted.
     /// </summary>
-    private async Task<(IReadOnlyList<WeightedText> Core, IReadOnlyList<VariantCheck> Checks)> CheckedCoreAsync(TagToPlan tag, RelevanceOptions o, CancellationToken ct)
+    private async Task<(IReadOnlyList<WeightedText> Core, IReadOnlyList<WeightedText> AllCore, IReadOnlyList<VariantCheck> Checks)> CheckedCoreAsync(
+        TagToPlan tag, RelevanceOptions o, CancellationToken ct)
     {
         var words = LabelExpansion.Words(tag.Label, o.SplitWords);
         var core = LabelExpansion.CoreTexts(words, o.MorphologicalVariants);
-        var derived = core.Skip(1).Where(t => words.Any(w => LabelExpansion.Derivations(w).Contains(t.Text, StringComparer.Ordinal))).ToList();
+        var derived = core.Skip(1)
+            .Select(t => (t.Text, Word: words.FirstOrDefault(w => LabelExpansion.Derivations(w).Contains(t.Text, StringComparer.Ordinal))))
+            .Where(x => x.Word is not null).ToList();
         if (o.VariantFrequencyRatio <= 0 || derived.Count == 0)
         {
-            return (core, []);
+            return (core, core, []);
         }
 
-        async Task<long> CountAsync(WeightedText text) => (await index.LexicalSearchAsync([text], 1, LexicalFields.All, ct)).Total;
-        var wordDocuments = await CountAsync(core[0]);
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var text in derived)
-        {
-            counts[text.Text] = await CountAsync(text);
-        }
-
-        var (kept, checks) = LabelExpansion.WithinFrequency(core, wordDocuments, counts, o.VariantFrequencyRatio);
+        // One count per distinct text, in parallel (on Elasticsearch each is a round trip).
+        var texts = derived.SelectMany(x => new[] { x.Text, x.Word! }).Distinct(StringComparer.Ordinal).ToList();
+        var totals = await Task.WhenAll(texts.Select(t => index.LexicalSearchAsync([new WeightedText(t, 1f)], 1, LexicalFields.All, ct)));
+        var documents = texts.Select((t, i) => (t, totals[i].Total)).ToDictionary(x => x.t, x => x.Total, StringComparer.Ordinal);
+        var counts = derived.ToDictionary(x => x.Text, x => (documents[x.Text], documents[x.Word!]), StringComparer.Ordinal);
+        var (kept, checks) = LabelExpansion.WithinFrequency(core, counts, o.VariantFrequencyRatio);
         foreach (var variant in checks.Where(v => !v.Kept))
         {
-            LogVariantRejected(logger, tag.Tag, variant.Text, variant.Documents, wordDocuments, o.VariantFrequencyRatio);
+            LogVariantRejected(logger, tag.Tag, variant.Text, variant.Documents, variant.WordDocuments, o.VariantFrequencyRatio);
         }
 
-        return (kept, checks);
+        return (kept, core, checks);
     }
 
     /// <summary>Each template filled with the label (the model's query prefix included), embedded in one batch, averaged.</summary>
@@ -177,7 +179,7 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
     private static partial void LogPlanned(ILogger logger, string tag, int hits, long matches, int feedback, float mean, float std, double milliseconds);
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Information,
-        Message = "Tag {Tag}: variant '{Variant}' left out of the lexical query; it matches {Documents} documents, the tag's words {WordDocuments} (ratio limit {Ratio})")]
+        Message = "Tag {Tag}: derived variant '{Variant}' left out of the lexical query; it matches {Documents} documents, the word it comes from {WordDocuments} (ratio limit {Ratio})")]
     private static partial void LogVariantRejected(ILogger logger, string tag, string variant, long documents, long wordDocuments, double ratio);
 
 }

@@ -116,32 +116,31 @@ public static class LabelExpansion
 
     /// <summary>
     /// The core texts the catalog allows: the tag's words and every inflection always stay; a derived
-    /// variant (<paramref name="checkedDocuments"/>: how many documents each one matches) stays when it
-    /// matches at most <paramref name="ratio"/> times the documents the words match (<paramref name="wordDocuments"/>,
-    /// at least one counted). At ratio 4, "hacking" (2) for "hackers" (8) stays and "loving" (the stem
-    /// "love", ~500) for "lovers" (64) does not. Ratio 0 keeps every text.
+    /// variant (<paramref name="counts"/>: how many documents it matches, and how many the word it was
+    /// derived from matches alone) stays when it matches at most <paramref name="ratio"/> times its word's
+    /// documents (at least one counted). At ratio 4, "hacking" (7) for "hackers" (8) stays and "loving"
+    /// (the stem "love", 483) for "lovers" (64) does not. Ratio 0 keeps every text.
     /// </summary>
     public static (IReadOnlyList<WeightedText> Kept, IReadOnlyList<VariantCheck> Checks) WithinFrequency(
-        IReadOnlyList<WeightedText> core, long wordDocuments, IReadOnlyDictionary<string, long> checkedDocuments, double ratio)
+        IReadOnlyList<WeightedText> core, IReadOnlyDictionary<string, (long Documents, long WordDocuments)> counts, double ratio)
     {
         if (ratio <= 0)
         {
             return (core, []);
         }
 
-        var limit = ratio * Math.Max(1, wordDocuments);
         var kept = new List<WeightedText>();
         var checks = new List<VariantCheck>();
         for (var i = 0; i < core.Count; i++)
         {
-            if (i == 0 || !checkedDocuments.TryGetValue(core[i].Text, out var documents))
+            if (i == 0 || !counts.TryGetValue(core[i].Text, out var count))
             {
                 kept.Add(core[i]);
                 continue;
             }
 
-            var within = documents <= limit;
-            checks.Add(new VariantCheck(core[i].Text, documents, wordDocuments, within));
+            var within = count.Documents <= ratio * Math.Max(1, count.WordDocuments);
+            checks.Add(new VariantCheck(core[i].Text, count.Documents, count.WordDocuments, within));
             if (within)
             {
                 kept.Add(core[i]);
@@ -151,7 +150,7 @@ public static class LabelExpansion
         return (kept, checks);
     }
 
-    /// <summary>The core texts: the words at weight 1, then each variant whose stem no earlier text has, at weight 1.</summary>
+    /// <summary>The core texts: the words at weight 1, then each variant whose stem neither a word nor an earlier variant has, at weight 1.</summary>
     public static IReadOnlyList<WeightedText> CoreTexts(IReadOnlyList<string> words, bool variants)
     {
         if (words.Count == 0)
@@ -165,11 +164,12 @@ public static class LabelExpansion
             return texts;
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Every word's stem first, so a variant of one word never repeats another word ("runners run": no "running").
+        var seen = words.Select(w => string.Join(' ', Stems(w))).ToHashSet(StringComparer.Ordinal);
         foreach (var candidate in words.SelectMany(MorphVariants))
         {
             var stems = Stems(candidate);
-            if (stems.Count == 0 || !seen.Add(string.Join(' ', stems)) || words.Contains(candidate, StringComparer.Ordinal))
+            if (stems.Count == 0 || words.Contains(candidate, StringComparer.Ordinal) || !seen.Add(string.Join(' ', stems)))
             {
                 continue;
             }
@@ -217,5 +217,5 @@ public static class LabelExpansion
         : w + "s";
 }
 
-/// <summary>A derived variant the planner checked: the documents it matches, those the tag's words match, and whether it joined the query.</summary>
+/// <summary>A derived variant the planner checked: the documents it matches, those the word it was derived from matches alone, and whether it joined the query.</summary>
 public sealed record VariantCheck(string Text, long Documents, long WordDocuments, bool Kept);

@@ -74,9 +74,10 @@ public sealed class RelevanceOptions
     public bool MorphologicalVariants { get; set; } = true;
 
     /// <summary>
-    /// A morphological variant joins the lexical query only when it matches at most this many times the
-    /// documents the tag's own words match (0 = no check). It keeps a variant whose stem means something
-    /// else out: "lovers" -> "loving" is analysed to "love" and matches ~8 times what "lovers" does.
+    /// A derived variant (<see cref="LabelExpansion.Derivations"/>: -ing / -er / -ers; inflections are never
+    /// checked) joins the lexical query only when it matches at most this many times the documents its
+    /// word matches alone (0 = no check). It keeps a variant whose stem means something else out:
+    /// "lovers" -> "loving" is analysed to "love" and matches 7.5 times what "lovers" does on TMDB.
     /// </summary>
     public double VariantFrequencyRatio { get; set; } = 4;
 
