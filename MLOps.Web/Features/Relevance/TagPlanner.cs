@@ -111,19 +111,17 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
     {
         var words = LabelExpansion.Words(tag.Label, o.SplitWords);
         var core = LabelExpansion.CoreTexts(words, o.MorphologicalVariants);
-        var derived = core.Skip(1)
-            .Select(t => (t.Text, Word: words.FirstOrDefault(w => LabelExpansion.Derivations(w).Contains(t.Text, StringComparer.Ordinal))))
-            .Where(x => x.Word is not null).ToList();
+        var derived = LabelExpansion.DerivedFrom(words, core);
         if (o.VariantFrequencyRatio <= 0 || derived.Count == 0)
         {
             return (core, core, []);
         }
 
         // One count per distinct text, in parallel (on Elasticsearch each is a round trip).
-        var texts = derived.SelectMany(x => new[] { x.Text, x.Word! }).Distinct(StringComparer.Ordinal).ToList();
+        var texts = derived.Keys.Concat(derived.Values).Distinct(StringComparer.Ordinal).ToList();
         var totals = await Task.WhenAll(texts.Select(t => index.LexicalSearchAsync([new WeightedText(t, 1f)], 1, LexicalFields.All, ct)));
-        var documents = texts.Select((t, i) => (t, totals[i].Total)).ToDictionary(x => x.t, x => x.Total, StringComparer.Ordinal);
-        var counts = derived.ToDictionary(x => x.Text, x => (documents[x.Text], documents[x.Word!]), StringComparer.Ordinal);
+        var documents = texts.Zip(totals).ToDictionary(x => x.First, x => x.Second.Total, StringComparer.Ordinal);
+        var counts = derived.ToDictionary(x => x.Key, x => (documents[x.Key], documents[x.Value]), StringComparer.Ordinal);
         var (kept, checks) = LabelExpansion.WithinFrequency(core, counts, o.VariantFrequencyRatio);
         foreach (var variant in checks.Where(v => !v.Kept))
         {
@@ -181,5 +179,4 @@ public sealed partial class TagPlanner(ICatalogIndex index, IEmbeddingCache cach
     [LoggerMessage(EventId = 7002, Level = LogLevel.Information,
         Message = "Tag {Tag}: derived variant '{Variant}' left out of the lexical query; it matches {Documents} documents, the word it comes from {WordDocuments} (ratio limit {Ratio})")]
     private static partial void LogVariantRejected(ILogger logger, string tag, string variant, long documents, long wordDocuments, double ratio);
-
 }

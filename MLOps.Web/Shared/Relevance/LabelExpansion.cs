@@ -114,6 +114,21 @@ public static class LabelExpansion
         return v;
     }
 
+    /// <summary>The derived variants among the core texts (the words' text excepted), each with the word it was derived from.</summary>
+    public static IReadOnlyDictionary<string, string> DerivedFrom(IReadOnlyList<string> words, IReadOnlyList<WeightedText> core)
+    {
+        var derived = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var text in core.Skip(1))
+        {
+            if (words.FirstOrDefault(w => Derivations(w).Contains(text.Text, StringComparer.Ordinal)) is { } word)
+            {
+                derived.TryAdd(text.Text, word);
+            }
+        }
+
+        return derived;
+    }
+
     /// <summary>
     /// The core texts the catalog allows: the tag's words and every inflection always stay; a derived
     /// variant (<paramref name="counts"/>: how many documents it matches, and how many the word it was
